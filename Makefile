@@ -1,0 +1,38 @@
+# The two commands: `make demo` transcribes the shipped sample end to end; `make test` runs every test.
+# Both set up what they need on a fresh Debian machine: .venv with pinned packages, and PostgreSQL.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint bench setup clean
+
+setup: $(STAMP) postgres
+
+$(STAMP): pyproject.toml src/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
+	touch $(STAMP)
+
+postgres:
+	@bash scripts/ensure-postgres.sh
+
+demo: setup
+	$(BIN)/mediascribe transcribe samples/speech-sample.mp3 --out demo-output
+
+test: setup
+	bash scripts/run-tests.sh $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check src functions tests bench
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/python -m mediascribe.local.asl_lint statemachine/transcribe_media.asl.json
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .aws-sam demo-output .pytest_cache

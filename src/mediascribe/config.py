@@ -1,0 +1,125 @@
+"""Typed settings, read from the environment in exactly one place (``Settings.from_env``).
+
+Domain code receives a ``Settings`` (or the few values it needs) as an argument and never reads the
+environment itself, so tests build settings explicitly and handlers build them once per container.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Literal
+
+from mediascribe.errors import ConfigurationError
+
+# The transcription API rejects requests over 26,214,400 bytes including multipart overhead; 24 MiB
+# chunks leave about 1.2 MB of headroom for the form fields and boundaries.
+API_REQUEST_LIMIT_BYTES = 26_214_400
+DEFAULT_MAX_CHUNK_SIZE_BYTES = 24 * 1024 * 1024
+
+EngineChoice = Literal["auto", "openai", "local"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of mediascribe, with the defaults used when nothing is configured."""
+
+    # Media processing
+    temp_dir: Path = Path("/tmp")
+    max_chunk_size_bytes: int = DEFAULT_MAX_CHUNK_SIZE_BYTES
+    ffmpeg_binary: str | None = None
+    ffprobe_binary: str | None = None
+    mp3_bitrate: str = "64k"
+    mp3_sample_rate: int = 22050
+    max_duration_seconds: float = 6 * 3600.0
+    max_chunks: int = 200
+
+    # Transcription
+    transcription_engine: EngineChoice = "auto"
+    openai_model: str = "whisper-1"
+    openai_base_url: str | None = None
+    openai_api_key: str | None = field(default=None, repr=False)
+    openai_api_key_secret: str | None = None
+    openai_max_retries: int = 3
+    openai_timeout_seconds: float = 300.0
+    transcription_language: str | None = None
+    transcription_prompt: str | None = None
+    local_model_path: str | None = None
+    local_compute_type: str = "int8"
+    transcription_concurrency: int = 4
+
+    # Jobs database
+    database_url: str | None = field(default=None, repr=False)
+    database_secret_arn: str | None = None
+    database_connect_timeout_seconds: int = 5
+    database_connect_attempts: int = 3
+    stale_job_after_seconds: int = 2 * 3600
+
+    # Storage and workflow
+    bucket_name: str | None = None
+    upload_prefix: str = "uploads/"
+    work_prefix: str = "jobs/"
+    state_machine_arn: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``MEDIASCRIBE_*``-free, documented variable names (see README)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(_ENV_NAMES.get(f.name, f.name.upper()))
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _coerce(f.name, f.type, raw)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def with_overrides(self, **changes: object) -> Settings:
+        updated = replace(self, **changes)
+        updated.validate()
+        return updated
+
+    def validate(self) -> None:
+        if self.max_chunk_size_bytes < 64 * 1024:
+            raise ConfigurationError("MAX_CHUNK_SIZE_BYTES must be at least 65536")
+        if self.max_chunk_size_bytes > API_REQUEST_LIMIT_BYTES - 512 * 1024:
+            raise ConfigurationError(
+                f"MAX_CHUNK_SIZE_BYTES must leave room for the request overhead "
+                f"(at most {API_REQUEST_LIMIT_BYTES - 512 * 1024})"
+            )
+        if self.transcription_engine not in ("auto", "openai", "local"):
+            raise ConfigurationError("TRANSCRIPTION_ENGINE must be auto, openai or local")
+        if self.transcription_concurrency < 1 or self.max_chunks < 1:
+            raise ConfigurationError("concurrency and MAX_CHUNKS must be positive")
+        if self.max_duration_seconds <= 0:
+            raise ConfigurationError("MAX_DURATION_SECONDS must be positive")
+        for prefix in (self.upload_prefix, self.work_prefix):
+            if prefix.startswith("/") or ".." in prefix.split("/"):
+                raise ConfigurationError(f"invalid S3 prefix {prefix!r}")
+
+
+_ENV_NAMES = {
+    "temp_dir": "TEMP_DIR",
+    "openai_api_key": "OPENAI_API_KEY",
+    "openai_api_key_secret": "OPENAI_API_KEY_SECRET",
+    "openai_base_url": "OPENAI_BASE_URL",
+    "openai_model": "TRANSCRIPTION_MODEL",
+    "bucket_name": "MEDIA_BUCKET",
+}
+
+
+def _coerce(name: str, annotation: object, raw: str) -> object:
+    text = str(annotation)
+    try:
+        if "Path" in text:
+            return Path(raw)
+        if text.startswith("int"):
+            return int(raw)
+        if text.startswith("float"):
+            return float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{_ENV_NAMES.get(name, name.upper())}={raw!r} is not a number") from exc
+    return raw
