@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import sys
@@ -13,7 +14,7 @@ HEADER = "# Benchmark results\n\nEach section is rewritten by the script it name
 
 
 def machine_summary() -> str:
-    cpus = len(__import__("os").sched_getaffinity(0))
+    cpus = len(os.sched_getaffinity(0))
     return f"{platform.machine()}, {cpus} CPUs, Python {sys.version.split()[0]}, {platform.platform()}"
 
 
