@@ -1,0 +1,1 @@
+"""Embedded defaults for running mediascribe on one machine: moto for AWS, a throwaway PostgreSQL."""
