@@ -1,0 +1,119 @@
+"""The S3 operations of the workflow.
+
+Source objects are only ever read (head, download); writes are refused unless the key lies inside a job's
+work prefix, so a bug or a hostile key can never overwrite an upload or anything else in the bucket.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from mediascribe.errors import InvalidObjectKeyError, SourceObjectMissingError
+from mediascribe.ids import validate_bucket, validate_object_key
+from mediascribe.storage.keys import JobKeys
+
+logger = logging.getLogger(__name__)
+
+_MISSING_CODES = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
+PRESIGNED_UPLOAD_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class ObjectHead:
+    bucket: str
+    key: str
+    size_bytes: int
+    etag: str | None
+    version_id: str | None
+
+
+class MediaStore:
+    """One bucket's objects, as the workflow steps use them. ``client`` is a boto3 S3 client."""
+
+    def __init__(self, client: Any, bucket: str, work_prefix: str) -> None:
+        self._client = client
+        self.bucket = validate_bucket(bucket)
+        self.work_prefix = work_prefix
+
+    def job_keys(self, job_id: str) -> JobKeys:
+        return JobKeys(self.work_prefix, job_id)
+
+    def head(self, key: str, *, bucket: str | None = None) -> ObjectHead:
+        bucket = self._source_bucket(bucket)
+        validate_object_key(key)
+        try:
+            response = self._client.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            raise _missing_or_raise(exc, key) from exc
+        version = response.get("VersionId")
+        return ObjectHead(
+            bucket=bucket,
+            key=key,
+            size_bytes=int(response.get("ContentLength", 0)),
+            etag=(response.get("ETag") or "").strip('"') or None,
+            version_id=None if version in (None, "null") else version,
+        )
+
+    def download(self, key: str, destination: Path, *, bucket: str | None = None) -> Path:
+        """Stream an object to disk (multipart, bounded memory) — media can be gigabytes."""
+        bucket = self._source_bucket(bucket)
+        validate_object_key(key)
+        try:
+            self._client.download_file(bucket, key, str(destination))
+        except ClientError as exc:
+            raise _missing_or_raise(exc, key) from exc
+        return destination
+
+    def upload_file(self, keys: JobKeys, key: str, path: Path, content_type: str) -> str:
+        self._check_writable(keys, key)
+        self._client.upload_file(str(path), self.bucket, key, ExtraArgs={"ContentType": content_type})
+        return key
+
+    def put_text(self, keys: JobKeys, key: str, text: str, content_type: str) -> str:
+        self._check_writable(keys, key)
+        self._client.put_object(
+            Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type
+        )
+        return key
+
+    def put_json(self, keys: JobKeys, key: str, document: Any) -> str:
+        return self.put_text(
+            keys, key, json.dumps(document, ensure_ascii=False), "application/json; charset=utf-8"
+        )
+
+    def get_json(self, keys: JobKeys, key: str) -> Any:
+        """Read back a document this job wrote; keys from the state input are checked first."""
+        if not keys.owns(key):
+            raise InvalidObjectKeyError(f"{key!r} is outside the job's prefix {keys.prefix!r}")
+        try:
+            body = self._client.get_object(Bucket=self.bucket, Key=key)["Body"]
+        except ClientError as exc:
+            raise _missing_or_raise(exc, key) from exc
+        with body:
+            return json.loads(body.read())
+
+    def presigned_upload_url(self, key: str, *, expires_seconds: int = PRESIGNED_UPLOAD_SECONDS) -> str:
+        validate_object_key(key)
+        return self._client.generate_presigned_url(
+            "put_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_seconds
+        )
+
+    def _source_bucket(self, bucket: str | None) -> str:
+        return self.bucket if bucket is None else validate_bucket(bucket)
+
+    def _check_writable(self, keys: JobKeys, key: str) -> None:
+        if not keys.owns(key):
+            raise InvalidObjectKeyError(f"refusing to write {key!r} outside {keys.prefix!r}")
+
+
+def _missing_or_raise(exc: ClientError, key: str) -> Exception:
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    if code in _MISSING_CODES:
+        return SourceObjectMissingError(key, "the object does not exist (deleted before processing?)")
+    return exc
