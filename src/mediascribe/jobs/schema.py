@@ -1,0 +1,85 @@
+"""Versioned schema migrations: plain SQL files applied in order, each exactly once.
+
+A small runner instead of a migration tool: it adds no dependency to the Lambda layer, the SQL stays
+readable and reviewable as written, and the schema is small. Files named ``NNNN_description.sql`` in
+the ``migrations`` directory next to this module are applied in version order. Each runs in its own
+transaction together with its row in ``schema_migrations``, so a failed migration leaves no trace.
+Every transaction first takes a transaction-scoped advisory lock: Lambda containers cold-starting at
+once queue behind each other and the later ones find the work already done.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from mediascribe.jobs.database import Cursor, Database
+
+logger = logging.getLogger(__name__)
+
+# An arbitrary constant that identifies "mediascribe schema changes" among advisory locks.
+_MIGRATION_LOCK_KEY = 0x6D656469
+_FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: str
+    name: str
+    sql: str
+
+
+def available_migrations() -> list[Migration]:
+    directory = resources.files("mediascribe.jobs").joinpath("migrations")
+    found = []
+    for entry in directory.iterdir():
+        match = _FILE_NAME.match(entry.name)
+        if match:
+            found.append(Migration(match.group(1), entry.name, entry.read_text(encoding="utf-8")))
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"duplicate migration versions in {sorted(versions)}")
+    return sorted(found, key=lambda m: m.version)
+
+
+def apply_migrations(database: Database) -> list[str]:
+    """Bring the schema up to date; returns the versions applied by this call."""
+    database.run(_create_tracking_table)
+    applied = []
+    for migration in available_migrations():
+        if database.run(lambda cursor, m=migration: _apply_one(cursor, m)):
+            applied.append(migration.version)
+            logger.info("applied schema migration", extra={"migration": migration.name})
+    return applied
+
+
+def _lock(cursor: Cursor) -> None:
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK_KEY,))
+
+
+def _create_tracking_table(cursor: Cursor) -> None:
+    # Under the lock: concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog.
+    _lock(cursor)
+    cursor.execute(
+        """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    text PRIMARY KEY,
+            name       text NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        )
+        """
+    )
+
+
+def _apply_one(cursor: Cursor, migration: Migration) -> bool:
+    _lock(cursor)
+    cursor.execute("SELECT 1 FROM schema_migrations WHERE version = %s", (migration.version,))
+    if cursor.fetchone() is not None:
+        return False
+    cursor.execute(migration.sql)
+    cursor.execute(
+        "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (migration.version, migration.name)
+    )
+    return True

@@ -1,0 +1,84 @@
+"""Shared fixtures: a real PostgreSQL for the session, a migrated and emptied database per test.
+
+Without ``DATABASE_URL`` every pytest session starts its own throwaway cluster on a free port, so
+sessions running side by side never see each other's rows. With ``DATABASE_URL`` the session works in
+a scratch database created next to the configured one (dropped at the end) when the role may create
+databases, and in the configured database itself otherwise.
+"""
+
+from __future__ import annotations
+
+import uuid
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg2
+import pytest
+from psycopg2 import sql
+from psycopg2.extensions import make_dsn, parse_dsn
+
+from mediascribe.config import Settings
+from mediascribe.jobs.database import Database
+from mediascribe.jobs.repository import JobRepository
+from mediascribe.local.postgres import LocalPostgres
+
+
+@contextmanager
+def _scratch_database(url: str) -> Iterator[str]:
+    name = f"mediascribe_test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(url, connect_timeout=10)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg2.Error as exc:
+        admin.close()
+        warnings.warn(f"cannot create a scratch database ({exc}); tests use DATABASE_URL as is", stacklevel=1)
+        yield url
+        return
+    try:
+        yield make_dsn(url, dbname=name)
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> Iterator[str]:
+    """A connection string for a real, empty PostgreSQL database owned by this test session."""
+    url = Settings.from_env().database_url
+    if url:
+        parse_dsn(url)
+        with _scratch_database(url) as dsn:
+            yield dsn
+    else:
+        with LocalPostgres() as server:
+            yield server.dsn
+
+
+@pytest.fixture(scope="session")
+def _migrated(postgres_dsn: str) -> str:
+    database = Database(postgres_dsn)
+    try:
+        database.migrate()
+    finally:
+        database.close()
+    return postgres_dsn
+
+
+@pytest.fixture
+def database(_migrated: str) -> Iterator[Database]:
+    """A fresh ``Database`` handle on the migrated schema, with every job and asset deleted first."""
+    handle = Database(_migrated)
+    handle.run(lambda cursor: cursor.execute("TRUNCATE assets_processing_jobs, assets CASCADE"))
+    try:
+        yield handle
+    finally:
+        handle.close()
+
+
+@pytest.fixture
+def job_repository(database: Database) -> JobRepository:
+    return JobRepository(database)
