@@ -1,0 +1,166 @@
+"""The OpenAI transcription engine: the official SDK's ``AsyncOpenAI`` client.
+
+Retries are the SDK's own (exponential backoff with jitter, ``Retry-After`` honoured); what is left
+when they run out is mapped onto the two error classes the state machine tells apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from mediascribe.config import API_REQUEST_LIMIT_BYTES, Settings
+from mediascribe.errors import PermanentTranscriptionError, RetryableTranscriptionError, TranscriptionError
+from mediascribe.transcription.engine import ensure_uploadable
+from mediascribe.transcription.models import EngineResult, Segment
+
+logger = logging.getLogger(__name__)
+
+# Only whisper-1 is documented to answer ``verbose_json`` (with segment timestamps); the gpt-4o
+# transcribe family answers ``json`` only and so may its successor, so every other model gets
+# ``json`` and yields text without segments.
+VERBOSE_JSON_MODELS = frozenset({"whisper-1"})
+RETRYABLE_STATUS = frozenset({408, 409, 429})
+
+
+class OpenAIEngine:
+    """Transcribes through ``audio.transcriptions.create``."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        model: str = "whisper-1",
+        base_url: str | None = None,
+        language: str | None = None,
+        prompt: str | None = None,
+        max_retries: int = 3,
+        timeout_seconds: float = 300.0,
+    ) -> None:
+        self._api_key = api_key
+        self._model = model
+        self._base_url = base_url
+        self._language = language
+        self._prompt = prompt
+        self._max_retries = max_retries
+        self._timeout_seconds = timeout_seconds
+        self._client: openai.AsyncOpenAI | None = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, api_key: str) -> OpenAIEngine:
+        return cls(
+            api_key=api_key,
+            model=settings.openai_model,
+            base_url=settings.openai_base_url,
+            language=settings.transcription_language,
+            prompt=settings.transcription_prompt,
+            max_retries=settings.openai_max_retries,
+            timeout_seconds=settings.openai_timeout_seconds,
+        )
+
+    def __repr__(self) -> str:
+        return f"OpenAIEngine(model={self._model!r}, base_url={self._base_url!r})"
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    @property
+    def response_format(self) -> str:
+        return "verbose_json" if self._model in VERBOSE_JSON_MODELS else "json"
+
+    def _client_for_running_loop(self) -> openai.AsyncOpenAI:
+        """One client (one connection pool) per event loop.
+
+        A warm Lambda runs each invocation in a fresh loop, and an httpx pool cannot outlive the loop
+        that opened its connections, so the client is rebuilt when the loop changes.
+        """
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop:
+            self._client = openai.AsyncOpenAI(
+                api_key=self._api_key,
+                base_url=self._base_url,
+                max_retries=self._max_retries,
+                timeout=self._timeout_seconds,
+            )
+            self._client_loop = loop
+        return self._client
+
+    def _request_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"model": self._model, "response_format": self.response_format}
+        if self.response_format == "verbose_json":
+            options["timestamp_granularities"] = ["segment"]
+        if self._language:
+            options["language"] = self._language
+        if self._prompt:
+            options["prompt"] = self._prompt
+        return options
+
+    async def transcribe_file(self, path: Path) -> EngineResult:
+        path = Path(path)
+        size = ensure_uploadable(path, API_REQUEST_LIMIT_BYTES)
+        content = await asyncio.to_thread(path.read_bytes)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        client = self._client_for_running_loop()
+        log_fields = {"model": self._model, "file": path.name, "size_bytes": size}
+        logger.debug("sending audio to the transcription API", extra=log_fields)
+        try:
+            response = await client.audio.transcriptions.create(
+                file=(path.name, content, content_type), **self._request_options()
+            )
+        except openai.OpenAIError as exc:
+            error = _map_error(exc)
+            logger.warning(
+                "transcription request failed",
+                extra={**log_fields, "error": type(error).__name__, "status": _status_of(exc)},
+            )
+            raise error from exc
+        return _engine_result(response)
+
+
+def _status_of(exc: openai.OpenAIError) -> int | None:
+    return exc.status_code if isinstance(exc, openai.APIStatusError) else None
+
+
+def _map_error(exc: openai.OpenAIError) -> TranscriptionError:
+    """Classify what the SDK gave up on; a permanent error must never be retried anywhere."""
+    if isinstance(exc, openai.APITimeoutError):
+        return RetryableTranscriptionError(f"transcription request timed out: {exc}")
+    if isinstance(exc, openai.APIConnectionError):
+        return RetryableTranscriptionError(f"could not reach the transcription API: {exc}")
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        message = f"transcription API answered {status}: {exc.message}"
+        if status in RETRYABLE_STATUS or status >= 500:
+            return RetryableTranscriptionError(message)
+        return PermanentTranscriptionError(message)
+    if isinstance(exc, openai.APIResponseValidationError):
+        return RetryableTranscriptionError(f"transcription API sent an unexpected response: {exc}")
+    return PermanentTranscriptionError(f"transcription request was refused by the client: {exc}")
+
+
+def _engine_result(response: Any) -> EngineResult:
+    """Accept the verbose (segments + duration) and plain (text only) response shapes."""
+    if isinstance(response, str):
+        return EngineResult(text=response.strip())
+    segments = tuple(
+        Segment(start=float(s.start), end=float(s.end), text=s.text.strip())
+        for s in getattr(response, "segments", None) or ()
+    )
+    text = getattr(response, "text", None)
+    if not isinstance(text, str):
+        raise RetryableTranscriptionError("transcription API sent a response without text")
+    duration = getattr(response, "duration", None)
+    return EngineResult(
+        text=text.strip(),
+        segments=segments,
+        duration_seconds=None if duration is None else float(duration),
+    )
