@@ -1,0 +1,74 @@
+"""Finalize transcript: read chunk results in order, write the outputs, complete the job atomically."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from mediascribe.errors import ChunkVerificationError
+from mediascribe.storage import JobKeys
+from mediascribe.transcription.assembly import assemble_transcript
+from mediascribe.transcription.captions import to_json, to_srt, to_text, to_vtt
+from mediascribe.transcription.models import ChunkTranscript, Transcript
+from mediascribe.workflow.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+READ_THREADS = 8
+_RENDERERS: dict[str, tuple[Callable[[Transcript], str], str]] = {
+    "txt": (to_text, "text/plain; charset=utf-8"),
+    "json": (to_json, "application/json; charset=utf-8"),
+    "srt": (to_srt, "application/x-subrip; charset=utf-8"),
+    "vtt": (to_vtt, "text/vtt; charset=utf-8"),
+}
+
+
+def finalize(runtime: Runtime, *, job_id: str, results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Everything visible (S3 outputs) is written before the one transaction that completes the job,
+    so a completed job always has its files, and a crash before the commit leaves it retryable."""
+    keys = runtime.store.job_keys(job_id)
+    job = runtime.jobs.get(job_id)
+    indexes = _chunk_indexes(results, job.chunks_total)
+    transcript = assemble_transcript(_read_results(runtime, keys, indexes))
+    outputs = {
+        fmt: runtime.store.put_text(keys, keys.transcript(fmt), render(transcript), content_type)
+        for fmt, (render, content_type) in _RENDERERS.items()
+    }
+    result = {
+        "bucket": runtime.store.bucket,
+        "outputs": outputs,
+        "chunk_count": transcript.chunk_count,
+        "model": transcript.model,
+        "audio_seconds": transcript.audio_seconds,
+        "characters": len(transcript.text),
+    }
+    completed = runtime.jobs.complete(job_id, transcript.text, result)
+    logger.info("transcript stored", extra={"chunk_count": transcript.chunk_count})
+    return {
+        "status": str(completed.status),
+        "outputs": outputs,
+        "chunk_count": transcript.chunk_count,
+        "audio_seconds": transcript.audio_seconds,
+    }
+
+
+def _chunk_indexes(results: Sequence[dict[str, Any]], expected: int | None) -> list[int]:
+    """The Map's results must cover chunks 0..n-1 exactly once; a gap would silently drop speech."""
+    indexes = sorted(int(item["index"]) for item in results)
+    if expected is not None and len(indexes) != expected:
+        raise ChunkVerificationError(f"expected {expected} chunk results, got {len(indexes)}")
+    if indexes != list(range(len(indexes))):
+        raise ChunkVerificationError(f"chunk results are not 0..{len(indexes) - 1}: {indexes[:20]}")
+    return indexes
+
+
+def _read_results(runtime: Runtime, keys: JobKeys, indexes: list[int]) -> list[ChunkTranscript]:
+    """Read by index from the job's own prefix: keys in the state input are not trusted as paths."""
+
+    def read(index: int) -> ChunkTranscript:
+        return ChunkTranscript.from_dict(runtime.store.get_json(keys, keys.chunk_result(index)))
+
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        return list(pool.map(read, indexes))

@@ -1,0 +1,37 @@
+"""Probe media: the first step of an execution; the job becomes ``processing`` here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from mediascribe.media.probe import probe_media
+from mediascribe.workflow.runtime import Runtime
+from mediascribe.workflow.source import display_name, download_source
+from mediascribe.workspace import job_workspace
+
+logger = logging.getLogger(__name__)
+
+PROBED_PROGRESS = 10
+
+
+def probe(
+    runtime: Runtime, *, job_id: str, bucket: str, key: str, execution_arn: str | None
+) -> dict[str, Any]:
+    """Mark the job processing, then read the media's type and duration from the source object.
+
+    Only the type and duration go back into the state; the choice between transcribing and skipping
+    is the state machine's, so it is visible in the console.
+    """
+    runtime.jobs.start(job_id, execution_arn)
+    with job_workspace(runtime.settings.temp_dir, job_id) as workspace:
+        source = download_source(runtime.store, bucket, key, workspace)
+        info = asyncio.run(probe_media(source, settings=runtime.settings, filename=display_name(key)))
+    runtime.jobs.record_media(job_id, str(info.media_type), info.duration_seconds)
+    runtime.jobs.update_progress(job_id, PROBED_PROGRESS, "media probed")
+    logger.info(
+        "media probed",
+        extra={"media_type": str(info.media_type), "duration_seconds": info.duration_seconds},
+    )
+    return {"media_type": str(info.media_type), "duration_seconds": info.duration_seconds}

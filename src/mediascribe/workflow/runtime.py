@@ -1,0 +1,59 @@
+"""What every step works with: settings, the bucket, the jobs table and (lazily) the engine.
+
+Built once per container and settings, because clients, the database connection and a loaded offline
+model are expensive to create and safe to reuse across invocations.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from mediascribe.config import Settings
+from mediascribe.errors import ConfigurationError
+from mediascribe.jobs.database import database_from_settings
+from mediascribe.jobs.repository import JobRepository
+from mediascribe.storage import MediaStore
+from mediascribe.transcription.credentials import resolve_openai_api_key
+from mediascribe.transcription.engine import TranscriptionEngine, create_engine
+
+_BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: MediaStore
+    jobs: JobRepository
+    _engine: TranscriptionEngine | None = field(default=None, repr=False)
+    _engine_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def engine(self) -> TranscriptionEngine:
+        """The transcription engine, created on first use: only the chunk step pays for it."""
+        with self._engine_lock:
+            if self._engine is None:
+                api_key = resolve_openai_api_key(self.settings)
+                self._engine = create_engine(self.settings, api_key=api_key)
+            return self._engine
+
+
+def aws_client(service: str) -> Any:
+    return boto3.client(service, config=_BOTO_CONFIG)
+
+
+@functools.lru_cache(maxsize=4)
+def runtime_for(settings: Settings) -> Runtime:
+    if not settings.bucket_name:
+        raise ConfigurationError("MEDIA_BUCKET is not set")
+    store = MediaStore(aws_client("s3"), settings.bucket_name, settings.work_prefix)
+    return Runtime(settings=settings, store=store, jobs=JobRepository(database_from_settings(settings)))
+
+
+def reset_runtimes() -> None:
+    """Drop cached runtimes (and their clients); the local runner starts each run like a cold start."""
+    runtime_for.cache_clear()
