@@ -1,0 +1,97 @@
+"""Where to cut an mp3 so that every chunk fits the size limit and, when possible, no word is split.
+
+A chunk's size is about bitrate x duration, so the size limit becomes a duration budget. Cuts are
+planned one after another: each is placed in the last silence inside a short window just before the
+budget runs out, or exactly at the budget when that window holds no silence. Only those windows are
+decoded, never the whole file, so planning costs the same for a 10-minute and a 10-hour recording.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Awaitable, Callable
+
+import ffmpeg
+
+from mediascribe.media.process import run_tool
+
+logger = logging.getLogger(__name__)
+
+# Aim under the limit: the segment muxer cuts at the next mp3 frame (~26 ms) after the planned time,
+# each chunk gets its own ID3 and Xing header, and VBR sources vary around their average bitrate.
+SIZE_MARGIN = 0.96
+HEADER_ALLOWANCE_BYTES = 4096
+SILENCE_THRESHOLD = "-35dB"
+MIN_SILENCE_SECONDS = 0.3
+MAX_WINDOW_SECONDS = 8.0
+WINDOW_SHARE = 0.25
+
+_SILENCE_START = re.compile(r"silence_start: (-?\d+(?:\.\d+)?)")
+_SILENCE_END = re.compile(r"silence_end: (-?\d+(?:\.\d+)?)")
+
+SilenceFinder = Callable[[float, float], Awaitable[float | None]]
+
+
+def chunk_seconds_for(limit_bytes: int, bytes_per_second: float) -> float:
+    """The longest chunk duration that should stay under ``limit_bytes`` at the given byte rate."""
+    usable = limit_bytes * SIZE_MARGIN - HEADER_ALLOWANCE_BYTES
+    if usable <= 0 or bytes_per_second <= 0:
+        raise ValueError(f"a {limit_bytes}-byte limit leaves no room for audio")
+    return usable / bytes_per_second
+
+
+def estimated_chunk_count(duration_seconds: float, chunk_seconds: float) -> int:
+    return max(1, math.ceil(duration_seconds / chunk_seconds))
+
+
+async def plan_cuts(
+    duration_seconds: float, chunk_seconds: float, find_silence: SilenceFinder
+) -> list[float]:
+    """Cut times (seconds from the start) so that no chunk is longer than ``chunk_seconds``."""
+    cuts: list[float] = []
+    position = 0.0
+    window = min(MAX_WINDOW_SECONDS, chunk_seconds * WINDOW_SHARE)
+    while duration_seconds - position > chunk_seconds:
+        boundary = position + chunk_seconds
+        silence = await find_silence(boundary - window, window)
+        cut = silence if silence is not None and position < silence <= boundary else boundary
+        logger.debug("planned cut", extra={"cut": cut, "in_silence": cut != boundary})
+        cuts.append(cut)
+        position = cut
+    return cuts
+
+
+def silence_finder(ffmpeg_binary: str, path: str, *, filename: str) -> SilenceFinder:
+    """A finder that runs ``silencedetect`` on one window of ``path`` and returns a cut time in it."""
+
+    async def find(window_start: float, window_seconds: float) -> float | None:
+        argv = (
+            ffmpeg.input(path, ss=f"{window_start:.3f}", t=f"{window_seconds:.3f}")
+            .filter("silencedetect", n=SILENCE_THRESHOLD, d=MIN_SILENCE_SECONDS)
+            .output("-", format="null")
+            .global_args("-hide_banner", "-nostats")
+            .compile(cmd=ffmpeg_binary)
+        )
+        _, stderr = await run_tool(argv, filename=filename)
+        relative = last_silence_midpoint(stderr, window_seconds)
+        return None if relative is None else window_start + relative
+
+    return find
+
+
+def last_silence_midpoint(stderr: str, window_seconds: float) -> float | None:
+    """The middle of the latest silence silencedetect reported, relative to the window start.
+
+    A silence still running when the window ends has no ``silence_end``; it is closed at the window
+    end. Cutting mid-silence leaves a little quiet on both sides of the cut.
+    """
+    starts = [float(v) for v in _SILENCE_START.findall(stderr)]
+    if not starts:
+        return None
+    ends = [float(v) for v in _SILENCE_END.findall(stderr)]
+    start = max(0.0, starts[-1])
+    end = ends[-1] if len(ends) == len(starts) else window_seconds
+    end = min(end, window_seconds)
+    return (start + end) / 2 if end > start else None
