@@ -1,0 +1,49 @@
+"""The job status document the API returns and the CLI prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mediascribe.ids import validate_job_id
+from mediascribe.jobs.models import JobStatus
+from mediascribe.jobs.repository import JobRepository
+
+
+def get_job_status(
+    repository: JobRepository, job_id: str, *, include_content: bool = False
+) -> dict[str, Any]:
+    """A JSON-ready description of the job: what every state has, plus what only this state has.
+
+    A malformed id raises ``InvalidJobIdError`` before the database is asked; an unknown one raises
+    ``JobNotFoundError``. The transcript itself is included only on request because it can be large.
+    """
+    job = repository.get(validate_job_id(job_id))
+    document: dict[str, Any] = {
+        "job_id": job.id,
+        "status": job.status.value,
+        "progress": job.progress,
+        "stage": job.stage,
+        "file_name": job.original_filename,
+        "media_type": job.media_type,
+        "duration_seconds": job.duration_seconds,
+        "attempt": job.attempt,
+        "created_at": job.created_at.isoformat(),
+        "updated_at": job.updated_at.isoformat(),
+    }
+    if job.started_at is not None:
+        document["started_at"] = job.started_at.isoformat()
+    if job.finished_at is not None:
+        document["finished_at"] = job.finished_at.isoformat()
+    if job.status is JobStatus.PROCESSING and job.chunks_total is not None:
+        document["chunks"] = {"total": job.chunks_total, "done": job.chunks_done}
+    elif job.status is JobStatus.COMPLETED:
+        document["result"] = job.result
+        if include_content:
+            document["content"] = repository.get_content(job.id)
+    elif job.status is JobStatus.FAILED:
+        document["error"] = job.error
+        if job.cause is not None:
+            document["cause"] = job.cause
+    elif job.status is JobStatus.SKIPPED:
+        document["reason"] = job.reason
+    return document
