@@ -1,0 +1,82 @@
+"""REST API (IAM-authorised): submit an uploaded object, get a presigned upload URL, read job status.
+
+POST /jobs            {"key": "...", "bucket"?: "..."}   → 202 {job_id, status, status_url}
+POST /jobs            {"upload": {"filename": "..."}}    → 201 {upload_url, key, method, expires_in}
+GET  /jobs/{job_id}   [?include=content]                 → 200 status document | 400 | 404
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+
+from mediascribe.config import Settings
+from mediascribe.errors import InvalidInputError, InvalidJobIdError, InvalidObjectKeyError, JobNotFoundError
+from mediascribe.jobs.status import get_job_status
+from mediascribe.observability import bind_job, lambda_step
+from mediascribe.storage import upload_key
+from mediascribe.storage.objects import PRESIGNED_UPLOAD_SECONDS
+from mediascribe.workflow.runtime import Runtime, runtime_for
+from mediascribe.workflow.start import start_job
+
+app = APIGatewayRestResolver()
+
+
+def _runtime() -> Runtime:
+    return app.context["runtime"]
+
+
+def _json(status: HTTPStatus, body: dict[str, Any]) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+@app.post("/jobs")
+def submit() -> Response:
+    body = app.current_event.json_body if app.current_event.body else None
+    if not isinstance(body, dict):
+        return _json(HTTPStatus.BAD_REQUEST, {"message": "expected a JSON object"})
+    runtime = _runtime()
+    upload = body.get("upload")
+    if isinstance(upload, dict):
+        key = upload_key(runtime.settings.upload_prefix, str(upload.get("filename") or ""))
+        return _json(
+            HTTPStatus.CREATED,
+            {
+                "upload_url": runtime.store.presigned_upload_url(key),
+                "key": key,
+                "method": "PUT",
+                "expires_in": PRESIGNED_UPLOAD_SECONDS,
+            },
+        )
+    key = body.get("key")
+    if not isinstance(key, str):
+        return _json(HTTPStatus.BAD_REQUEST, {"message": "give 'key' of an uploaded object or 'upload'"})
+    job = start_job(runtime, runtime.sfn, bucket=str(body.get("bucket") or runtime.store.bucket), key=key)
+    bind_job(job.job_id)
+    return _json(HTTPStatus.ACCEPTED, {**job.to_dict(), "status_url": f"/jobs/{job.job_id}"})
+
+
+@app.get("/jobs/<job_id>")
+def status(job_id: str) -> dict[str, Any]:
+    include_content = app.current_event.get_query_string_value("include", "") == "content"
+    document = get_job_status(_runtime().jobs, job_id, include_content=include_content)
+    bind_job(document["job_id"])
+    return document
+
+
+@app.exception_handler([InvalidJobIdError, InvalidObjectKeyError, InvalidInputError])
+def bad_request(exc: Exception) -> Response:
+    return _json(HTTPStatus.BAD_REQUEST, {"message": str(exc)})
+
+
+@app.exception_handler(JobNotFoundError)
+def not_found(exc: JobNotFoundError) -> Response:
+    return _json(HTTPStatus.NOT_FOUND, {"message": str(exc)})
+
+
+@lambda_step("jobs_api")
+def lambda_handler(event: dict[str, Any], context: Any, settings: Settings) -> dict[str, Any]:
+    app.append_context(runtime=runtime_for(settings))
+    return app.resolve(event, context)

@@ -1,0 +1,17 @@
+"""Scheduled: fail jobs stuck in pending/processing (a stopped execution, a lost failure handler)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mediascribe.config import Settings
+from mediascribe.observability import lambda_step, record_metric
+from mediascribe.workflow.outcomes import sweep_stale_jobs
+from mediascribe.workflow.runtime import runtime_for
+
+
+@lambda_step("sweep_stale_jobs")
+def lambda_handler(event: dict[str, Any], context: Any, settings: Settings) -> dict[str, Any]:
+    swept = sweep_stale_jobs(runtime_for(settings))
+    record_metric("StaleJobsFailed", len(swept["failed"]))
+    return swept
