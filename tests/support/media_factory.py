@@ -7,6 +7,7 @@ deliberately mislabeled: ``make_audio(tmp / "x.mp3", 5, fmt="m4a")`` is AAC name
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 from collections.abc import Sequence
@@ -163,3 +164,13 @@ def make_truncated(source: Path, path: Path, *, keep: float = 0.5) -> Path:
     data = source.read_bytes()
     path.write_bytes(data[: int(len(data) * keep)])
     return path
+
+
+def describe(path: Path) -> dict:
+    """ffprobe's format and streams JSON, for asserting on what a step produced."""
+    argv = [ffprobe_path(), "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)]
+    return json.loads(subprocess.run(argv, check=True, capture_output=True).stdout)
+
+
+def duration_of(path: Path) -> float:
+    return float(describe(path)["format"]["duration"])

@@ -1,0 +1,151 @@
+"""Splitting into size-limited mp3 chunks: counts, names, offsets, silence-aware cuts, stream copy."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import pytest
+
+from mediascribe.ids import safe_basename
+from mediascribe.media.cut_planning import chunk_seconds_for
+from mediascribe.media.media_processor import split_audio_file
+from mediascribe.workspace import job_workspace
+from support import media_factory
+from support.media_factory import describe, duration_of
+
+SMALL_LIMIT = 100_000  # about 11.5 s of 64 kbit/s mp3
+
+
+async def test_media_mp3_under_the_limit_is_one_chunk(media, settings, job_id):
+    source = media.tone(5)
+    with job_workspace(settings.temp_dir, job_id) as workspace:
+        chunks = await split_audio_file(source, 24 * 1024 * 1024, "short talk", job_id, settings=settings)
+        assert len(chunks) == 1
+        chunk = chunks[0]
+        assert (chunk.index, chunk.name, chunk.start_seconds) == (0, "short talk_audio_0.mp3", 0.0)
+        assert chunk.path == workspace / "chunks" / chunk.name and chunk.path.is_file()
+        assert chunk.size_bytes == chunk.path.stat().st_size
+        assert chunk.duration_seconds == pytest.approx(duration_of(source), abs=0.05)
+
+
+async def test_media_long_mp3_splits_into_ordered_contiguous_chunks(media, settings, job_id):
+    source = media.tone(40)
+    with job_workspace(settings.temp_dir, job_id):
+        chunks = await split_audio_file(source, SMALL_LIMIT, "lecture", job_id, settings=settings)
+        assert len(chunks) >= 3
+        assert [c.index for c in chunks] == list(range(len(chunks)))
+        assert [c.name for c in chunks] == [f"lecture_audio_{i}.mp3" for i in range(len(chunks))]
+        assert all(c.path.stat().st_size == c.size_bytes <= SMALL_LIMIT for c in chunks)
+        # As few chunks as the limit allows: every chunk but the last is close to it.
+        assert all(c.size_bytes > 0.85 * SMALL_LIMIT for c in chunks[:-1])
+        assert chunks[0].start_seconds == 0.0
+        for previous, current in itertools.pairwise(chunks):
+            assert current.start_seconds == pytest.approx(previous.start_seconds + previous.duration_seconds)
+        assert sum(c.duration_seconds for c in chunks) == pytest.approx(duration_of(source), abs=0.1)
+        for chunk in chunks:
+            assert chunk.duration_seconds == pytest.approx(duration_of(chunk.path), abs=1e-3)
+        assert set(chunks[0].to_dict()) == {
+            "index",
+            "name",
+            "size_bytes",
+            "start_seconds",
+            "duration_seconds",
+        }
+
+
+async def test_media_mp3_is_split_by_stream_copy_not_reencoded(tmp_path, settings, job_id):
+    source = media_factory.make_audio(
+        tmp_path / "stereo.mp3", 20, channels=2, sample_rate=44100, bitrate="96k"
+    )
+    with job_workspace(settings.temp_dir, job_id):
+        chunks = await split_audio_file(source, SMALL_LIMIT, "stereo", job_id, settings=settings)
+        assert len(chunks) >= 2
+        for chunk in chunks:
+            stream = describe(chunk.path)["streams"][0]
+            assert (stream["codec_name"], stream["channels"], stream["sample_rate"]) == ("mp3", 2, "44100")
+            assert int(stream["bit_rate"]) == 96000
+
+
+async def test_media_cut_lands_in_a_silence_gap_near_the_boundary(tmp_path, settings, job_id):
+    budget = chunk_seconds_for(SMALL_LIMIT, 64000 / 8)
+    gap_start, gap_length = budget - 2.0, 0.8
+    source = media_factory.make_audio(tmp_path / "paused.mp3", 30, gaps=[(gap_start, gap_length)])
+    with job_workspace(settings.temp_dir, job_id):
+        chunks = await split_audio_file(source, SMALL_LIMIT, "paused", job_id, settings=settings)
+    first_cut = chunks[1].start_seconds
+    assert gap_start < first_cut < gap_start + gap_length
+
+
+async def test_media_without_silence_the_cut_is_hard_at_the_budget(tmp_path, settings, job_id):
+    budget = chunk_seconds_for(SMALL_LIMIT, 64000 / 8)
+    # A silence early in the chunk is outside the window searched before the boundary.
+    source = media_factory.make_audio(tmp_path / "early-pause.mp3", 30, gaps=[(2.0, 1.0)])
+    with job_workspace(settings.temp_dir, job_id):
+        chunks = await split_audio_file(source, SMALL_LIMIT, "early", job_id, settings=settings)
+    assert chunks[1].start_seconds == pytest.approx(budget, abs=0.05)
+
+
+async def test_media_bytes_and_path_input_give_the_same_chunks(media, settings, job_id):
+    source = media.tone(40)
+    with job_workspace(settings.temp_dir, job_id):
+        from_path = [
+            (c.name, c.size_bytes, c.start_seconds, c.duration_seconds, c.path.read_bytes())
+            for c in await split_audio_file(source, SMALL_LIMIT, "same", job_id, settings=settings)
+        ]
+    with job_workspace(settings.temp_dir, job_id):
+        from_bytes = [
+            (c.name, c.size_bytes, c.start_seconds, c.duration_seconds, c.path.read_bytes())
+            for c in await split_audio_file(
+                source.read_bytes(), SMALL_LIMIT, "same", job_id, settings=settings
+            )
+        ]
+    assert from_path == from_bytes
+
+
+async def test_media_chunks_exist_only_inside_an_enclosing_workspace(media, settings, job_id):
+    source = media.tone(5)
+    with job_workspace(settings.temp_dir, job_id) as workspace:
+        chunks = await split_audio_file(source, SMALL_LIMIT, "kept", job_id, settings=settings)
+        # Intermediates are gone as soon as the call returns; only the chunks stay for the caller.
+        assert [p.name for p in workspace.iterdir()] == ["chunks"]
+    assert not chunks[0].path.exists()
+    assert list(settings.temp_dir.iterdir()) == []
+
+    chunks = await split_audio_file(source, SMALL_LIMIT, "dropped", job_id, settings=settings)
+    assert len(chunks) == 1 and not chunks[0].path.exists()
+    assert list(settings.temp_dir.iterdir()) == []
+    assert source.is_file()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../etc/passwd", "my talk (final) 'v2'.mp3", "Ünïcödé — 会议.mp3", 'quote"d\\name.mp3', "-rf .mp3"],
+)
+async def test_media_awkward_file_names_stay_inside_the_workspace(media, settings, job_id, name):
+    with job_workspace(settings.temp_dir, job_id) as workspace:
+        chunks = await split_audio_file(media.tone(5), SMALL_LIMIT, name, job_id, settings=settings)
+        assert chunks[0].name == f"{safe_basename(name)}_audio_0.mp3"
+        assert chunks[0].path.parent == workspace / "chunks"
+        assert chunks[0].path.resolve().is_relative_to(settings.temp_dir.resolve())
+        assert chunks[0].path.is_file()
+    assert list(settings.temp_dir.iterdir()) == []
+
+
+async def test_media_split_leaves_the_event_loop_free(media, settings, job_id):
+    ticks = 0
+
+    async def heartbeat() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    beat = asyncio.create_task(heartbeat())
+    await asyncio.sleep(0)
+    before = ticks
+    with job_workspace(settings.temp_dir, job_id):
+        await split_audio_file(media.tone(40), SMALL_LIMIT, "loop", job_id, settings=settings)
+    during = ticks - before
+    beat.cancel()
+    assert during >= 3
