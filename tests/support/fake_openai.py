@@ -86,7 +86,11 @@ def text_from_marker(request: RecordedRequest) -> str:
 
 
 class FakeTranscriptionServer:
-    """Threaded HTTP server answering ``POST /v1/audio/transcriptions`` like the real API."""
+    """Threaded HTTP server answering ``POST /v1/audio/transcriptions`` like the real API.
+
+    ``requests`` lists every request seen; ``max_in_flight`` is the most it handled at once, which
+    shows whether a client really sent chunks concurrently.
+    """
 
     def __init__(
         self,
@@ -110,6 +114,8 @@ class FakeTranscriptionServer:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.requests: list[RecordedRequest] = []
+        self._in_flight = 0
+        self.max_in_flight = 0
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -119,7 +125,9 @@ class FakeTranscriptionServer:
         handler = _handler_for(self)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-openai", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-openai", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -163,6 +171,15 @@ class FakeTranscriptionServer:
             request = RecordedRequest(number=len(self.requests) + 1, **values)
             self.requests.append(request)
             return request
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     def _next_reply(self, request: RecordedRequest) -> Reply:
         if self._callable is not None:
@@ -316,6 +333,13 @@ def _handler_for(server: FakeTranscriptionServer) -> type[BaseHTTPRequestHandler
             return self.rfile.read(int(self.headers.get("Content-Length", "0")))
 
         def do_POST(self) -> None:
+            server._enter()
+            try:
+                self._handle()
+            finally:
+                server._leave()
+
+        def _handle(self) -> None:
             body = self._read_body()
             fields, filename, file_bytes, file_type = _parse_multipart(
                 self.headers.get("Content-Type", ""), body
