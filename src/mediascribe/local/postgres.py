@@ -73,7 +73,7 @@ class LocalPostgres:
 
     def __init__(self, *, base_dir: Path | str | None = None) -> None:
         self._base_dir = base_dir
-        self._root: Path | None = None
+        self.directory: Path | None = None
         self._bindir: Path | None = None
         self.port: int | None = None
 
@@ -85,13 +85,13 @@ class LocalPostgres:
 
     def __enter__(self) -> LocalPostgres:
         self._bindir = find_server_bindir()
-        self._root = Path(tempfile.mkdtemp(prefix="mediascribe-pg-", dir=self._base_dir))
+        self.directory = Path(tempfile.mkdtemp(prefix="mediascribe-pg-", dir=self._base_dir))
         try:
             self._start()
         except BaseException:
             self._cleanup()
             raise
-        logger.info("local PostgreSQL started", extra={"port": self.port, "data_dir": str(self._root)})
+        logger.info("local PostgreSQL started", extra={"port": self.port, "data_dir": str(self.directory)})
         return self
 
     def __exit__(
@@ -104,17 +104,17 @@ class LocalPostgres:
 
     @property
     def _data_dir(self) -> Path:
-        assert self._root is not None
-        return self._root / "data"
+        assert self.directory is not None
+        return self.directory / "data"
 
     @property
     def _log_file(self) -> Path:
-        assert self._root is not None
-        return self._root / "server.log"
+        assert self.directory is not None
+        return self.directory / "server.log"
 
     def _start(self) -> None:
-        assert self._root is not None
-        socket_dir = self._root / "socket"
+        assert self.directory is not None
+        socket_dir = self.directory / "socket"
         socket_dir.mkdir()
         self._hand_to_server_user()
         self._run(
@@ -181,16 +181,24 @@ class LocalPostgres:
                 f"running as root needs the '{_SERVER_USER}' system user to run PostgreSQL: "
                 + _MISSING_BINARIES
             ) from exc
-        assert self._root is not None
-        for path in [self._root, *self._root.rglob("*")]:
+        assert self.directory is not None
+        for path in [self.directory, *self.directory.rglob("*")]:
             os.chown(path, account.pw_uid, account.pw_gid)
+        reachable = subprocess.run(
+            ["runuser", "-u", _SERVER_USER, "--", "test", "-w", str(self.directory)], check=False
+        )
+        if reachable.returncode != 0:
+            raise ConfigurationError(
+                f"the '{_SERVER_USER}' user cannot reach {self.directory}: choose a base directory "
+                "that every user may traverse (the default temp dir does)"
+            )
 
     def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        assert self._bindir is not None and self._root is not None
+        assert self._bindir is not None and self.directory is not None
         command = [str(self._bindir / tool), *args]
         if os.geteuid() == 0:
             command = ["runuser", "-u", _SERVER_USER, "--", *command]
-        result = subprocess.run(command, capture_output=True, text=True, cwd=self._root, check=False)
+        result = subprocess.run(command, capture_output=True, text=True, cwd=self.directory, check=False)
         if check and result.returncode != 0:
             raise ConfigurationError(f"{tool} failed ({result.returncode}): {result.stderr.strip()}")
         return result
@@ -213,10 +221,10 @@ class LocalPostgres:
             connection.close()
 
     def _cleanup(self) -> None:
-        if self._root is None:
+        if self.directory is None:
             return
         if (self._data_dir / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(self._data_dir), "-m", "immediate", "-w", "stop", check=False)
-        shutil.rmtree(self._root, ignore_errors=True)
-        self._root = None
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self.directory = None
         self.port = None
