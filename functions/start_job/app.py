@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes import S3Event
 
@@ -21,19 +22,20 @@ def lambda_handler(event: dict[str, Any], context: Any, settings: Settings) -> d
     started, rejected = [], []
     for record in S3Event(event).records:
         s3_object = record.s3.get_object
+        key = unquote_plus(s3_object.key)  # S3 notifications carry URL-encoded keys
         try:
             job = start_job(
                 runtime,
                 runtime.sfn,
                 bucket=record.s3.bucket.name,
-                key=s3_object.key,
+                key=key,
                 version_id=s3_object.version_id,
                 etag=s3_object.etag,
                 size_bytes=s3_object.size,
             )
         except (InvalidObjectKeyError, InvalidInputError) as exc:
-            logger.warning("upload rejected", extra={"key": s3_object.key[:300], "reason": str(exc)})
-            rejected.append({"key": s3_object.key, "reason": str(exc)})
+            logger.warning("upload rejected", extra={"key": key[:300], "reason": str(exc)})
+            rejected.append({"key": key, "reason": str(exc)})
             continue
         bind_job(job.job_id)
         started.append(job.to_dict())

@@ -79,6 +79,8 @@ def lambda_step(step: str) -> Callable[[StepFunction], LambdaHandler]:
             job_id = event.get("job_id") if isinstance(event, dict) else None
             if isinstance(job_id, str):
                 bind_job(job_id)
+            # Nothing from an earlier invocation that died before flushing may leak into this one.
+            metrics.clear_metrics()
             metrics.add_dimension(name="Step", value=step)
             started = time.perf_counter()
             try:

@@ -30,6 +30,7 @@ class Runtime:
     settings: Settings
     store: MediaStore
     jobs: JobRepository
+    sfn: Any = field(default=None, repr=False)
     _engine: TranscriptionEngine | None = field(default=None, repr=False)
     _engine_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -51,7 +52,12 @@ def runtime_for(settings: Settings) -> Runtime:
     if not settings.bucket_name:
         raise ConfigurationError("MEDIA_BUCKET is not set")
     store = MediaStore(aws_client("s3"), settings.bucket_name, settings.work_prefix)
-    return Runtime(settings=settings, store=store, jobs=JobRepository(database_from_settings(settings)))
+    return Runtime(
+        settings=settings,
+        store=store,
+        jobs=JobRepository(database_from_settings(settings)),
+        sfn=aws_client("stepfunctions"),
+    )
 
 
 def reset_runtimes() -> None:

@@ -82,5 +82,5 @@ def start_job(
         logger.info("execution already exists")
         execution_arn = job.execution_arn
     else:
-        logger.info("execution started", extra={"created": created})
+        logger.info("execution started", extra={"new_job": created})
     return StartedJob(job.id, str(runtime.jobs.get(job.id).status), created, execution_arn)

@@ -1,0 +1,151 @@
+"""Route moto's Lambda invocations to our handler modules, in this process.
+
+moto's ``LambdaFunction._invoke_lambda(event)`` runs the function in Docker and returns
+``(payload_json, errored, logs)``; ``invoke`` turns ``errored`` into the ``FunctionError`` header that
+Step Functions reads. Replacing only that method keeps everything around it real: the Lambda API,
+the error header, and moto's Step Functions interpreter deriving the error name from ``errorType``
+exactly as AWS does, so Retry and Catch by error name behave as deployed.
+
+This depends on a private moto method; ``check_moto_compatibility`` fails loudly if it changes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import json
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from mediascribe.errors import ConfigurationError
+from mediascribe.local.template import FunctionSpec
+
+Handler = Callable[[Any, Any], Any]
+
+
+@dataclass
+class LocalLambdaContext:
+    """The attributes of the Lambda context object that handlers and Powertools read."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 1024
+    timeout_seconds: float = 900.0
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    _started: float = field(default_factory=time.monotonic)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self._started)) * 1000))
+
+
+def check_moto_compatibility() -> None:
+    """Fail with a clear message when moto's private invoke path no longer looks as expected."""
+    from moto.awslambda.models import LambdaFunction
+
+    invoke_lambda = getattr(LambdaFunction, "_invoke_lambda", None)
+    if invoke_lambda is None:
+        raise ConfigurationError("moto.awslambda.models.LambdaFunction._invoke_lambda no longer exists")
+    parameters = list(inspect.signature(invoke_lambda).parameters)
+    if parameters != ["self", "event"]:
+        raise ConfigurationError(f"LambdaFunction._invoke_lambda signature changed: {parameters}")
+    invoke_source = inspect.getsource(LambdaFunction.invoke)
+    for expected in ("self._invoke_lambda(event=", "x-amz-function-error"):
+        if expected not in invoke_source:
+            raise ConfigurationError(f"LambdaFunction.invoke no longer contains {expected!r}")
+
+
+def load_handler(spec: FunctionSpec) -> Handler:
+    """Import ``functions/<dir>/app.py`` under a unique module name, as a separate Lambda would."""
+    module_name = f"mediascribe_function_{spec.logical_id}"
+    module_spec = importlib.util.spec_from_file_location(module_name, spec.module_file)
+    if module_spec is None or module_spec.loader is None:
+        raise ConfigurationError(f"cannot load {spec.module_file}")
+    module: ModuleType = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    handler = getattr(module, spec.attribute, None)
+    if not callable(handler):
+        raise ConfigurationError(f"{spec.module_file} has no callable {spec.attribute}")
+    return handler
+
+
+def error_payload(exc: BaseException) -> dict[str, Any]:
+    """The JSON real Lambda returns for an unhandled exception; ``errorType`` becomes the error name."""
+    return {
+        "errorType": type(exc).__name__,
+        "errorMessage": str(exc),
+        "stackTrace": traceback.format_exception(exc)[-6:],
+    }
+
+
+@dataclass
+class InvocationLog:
+    """Every invocation the bridge served, for tests and benchmarks (which step, how long, errored)."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, **record: Any) -> None:
+        with self._lock:
+            self.records.append(record)
+
+    def of(self, function_name: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [record for record in self.records if record["function"] == function_name]
+
+
+@contextmanager
+def route_invocations(handlers: dict[str, Handler], log: InvocationLog) -> Iterator[None]:
+    """Patch moto so invoking function ``name`` calls ``handlers[name](event, context)``."""
+    check_moto_compatibility()
+    from moto.awslambda.models import LambdaFunction
+
+    original = LambdaFunction._invoke_lambda
+
+    def invoke_in_process(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        handler = handlers.get(self.function_name)
+        if handler is None:
+            return (
+                json.dumps(error_payload(ConfigurationError(f"no handler for {self.function_name}"))),
+                True,
+                "",
+            )
+        if isinstance(event, str | bytes):
+            event = json.loads(event or "{}")
+        context = LocalLambdaContext(
+            function_name=self.function_name,
+            invoked_function_arn=self.function_arn,
+            memory_limit_in_mb=int(self.memory_size or 128),
+            timeout_seconds=float(self.timeout or 3),
+            log_group_name=f"/aws/lambda/{self.function_name}",
+        )
+        started = time.perf_counter()
+        try:
+            result = handler(event, context)
+        except Exception as exc:
+            log.add(
+                function=self.function_name,
+                started=started,
+                seconds=time.perf_counter() - started,
+                error=type(exc).__name__,
+            )
+            return json.dumps(error_payload(exc)), True, ""
+        log.add(
+            function=self.function_name, started=started, seconds=time.perf_counter() - started, error=None
+        )
+        return json.dumps(result), False, ""
+
+    LambdaFunction._invoke_lambda = invoke_in_process
+    try:
+        yield
+    finally:
+        LambdaFunction._invoke_lambda = original

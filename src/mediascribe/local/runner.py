@@ -1,0 +1,332 @@
+"""Run the deployed workflow on one machine: the unchanged template's state machine on moto.
+
+``LocalWorkflow`` starts moto (S3, Lambda, Step Functions with real execution), creates the bucket,
+one moto Lambda function per function of ``template.yaml`` (named after its logical id), and the state
+machine from the ASL file with its substitutions resolved against them. Lambda invocations are served
+in-process by our handler modules (see ``lambda_bridge``). The handlers read their settings from the
+environment, as in Lambda, so the runner sets the variables for the duration of the run.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+import time
+import urllib.parse
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediascribe.errors import ConfigurationError
+from mediascribe.jobs.database import clear_database_cache
+from mediascribe.local.definition import substitute
+from mediascribe.local.lambda_bridge import InvocationLog, load_handler, route_invocations
+from mediascribe.local.template import TemplateSpec
+from mediascribe.observability import reset_container
+from mediascribe.workflow.runtime import reset_runtimes
+
+REGION = "us-east-1"
+DEFAULT_BUCKET = "mediascribe-local"
+ROLE_NAME = "mediascribe-local"
+FINISHED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+# Variables that must not leak from the caller's shell into the handlers of a local run.
+_ISOLATED_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "DATABASE_SECRET_ARN",
+    "OPENAI_API_KEY_SECRET",
+    "FFMPEG_BINARY",
+    "FFPROBE_BINARY",
+)
+
+
+@dataclass(frozen=True)
+class LocalOptions:
+    """What a local run differs in from a deployment; ``environment`` holds any further variables
+    for the handlers (``TRANSCRIPTION_ENGINE``, ``OPENAI_BASE_URL``, ``MAX_CHUNK_SIZE_BYTES``...)."""
+
+    database_url: str
+    temp_dir: Path
+    bucket: str = DEFAULT_BUCKET
+    map_max_concurrency: int | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExecutionOutcome:
+    execution_arn: str
+    status: str
+    output: Any
+    error: str | None
+    cause: str | None
+
+
+class LocalWorkflow:
+    """Context manager owning one moto world; use one per run (or per test)."""
+
+    def __init__(self, template_path: Path, options: LocalOptions) -> None:
+        self.template = TemplateSpec.load(template_path)
+        self.options = options
+        self.invocations = InvocationLog()
+        self.state_machine_arn = ""
+        self._stack = ExitStack()
+        self._clients: dict[str, Any] = {}
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def __enter__(self) -> LocalWorkflow:
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stack.close()
+
+    def _start(self) -> None:
+        from moto import mock_aws
+
+        self._stack.enter_context(_environment(self._handler_environment()))
+        self._stack.callback(_forget_containers)
+        _forget_containers()
+        self._stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+        self._stack.enter_context(_serialised_start_execution())
+        handlers = {name: load_handler(spec) for name, spec in self.template.functions.items()}
+        self._stack.enter_context(route_invocations(handlers, self.invocations))
+        self.client("s3").create_bucket(Bucket=self.options.bucket)
+        role_arn = self._create_role()
+        function_arns = {name: self._create_function(name, role_arn) for name in self.template.functions}
+        overrides = {}
+        if self.options.map_max_concurrency is not None:
+            overrides["MapMaxConcurrency"] = self.options.map_max_concurrency
+        substitutions = self.template.resolve_substitutions(function_arns, overrides)
+        definition = substitute(self.template.state_machine.definition_path.read_text("utf-8"), substitutions)
+        self.state_machine_arn = self.client("stepfunctions").create_state_machine(
+            name=self.template.state_machine.logical_id, definition=definition, roleArn=role_arn
+        )["stateMachineArn"]
+        # Handlers build their settings on first use, after this variable exists.
+        os.environ["STATE_MACHINE_ARN"] = self.state_machine_arn
+
+    def _handler_environment(self) -> dict[str, str | None]:
+        env: dict[str, str | None] = dict.fromkeys(_ISOLATED_VARIABLES)
+        env.update(
+            {
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_SESSION_TOKEN": "local",
+                "MEDIA_BUCKET": self.options.bucket,
+                "DATABASE_URL": self.options.database_url,
+                "TEMP_DIR": str(self.options.temp_dir),
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "STATE_MACHINE_ARN": None,
+            }
+        )
+        env.update(self.options.environment)
+        return env
+
+    def _create_role(self) -> str:
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        return self.client("iam").create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))[
+            "Role"
+        ]["Arn"]
+
+    def _create_function(self, name: str, role_arn: str) -> str:
+        spec = self.template.functions[name]
+        return self.client("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.13",
+            Role=role_arn,
+            Handler=spec.handler,
+            Code={"ZipFile": _placeholder_zip()},
+            Timeout=900,
+            MemorySize=1024,
+        )["FunctionArn"]
+
+    # --- using it ------------------------------------------------------------------------------
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service, region_name=REGION)
+        return self._clients[service]
+
+    def upload(self, path: Path, key: str) -> str:
+        self.client("s3").upload_file(str(path), self.options.bucket, key)
+        return key
+
+    def s3_event(self, key: str) -> dict[str, Any]:
+        """The notification S3 sends for a new object: URL-encoded key, ETag, size, version."""
+        head = self.client("s3").head_object(Bucket=self.options.bucket, Key=key)
+        s3_object: dict[str, Any] = {
+            "key": urllib.parse.quote_plus(key, safe="/"),
+            "size": head["ContentLength"],
+            "eTag": head["ETag"].strip('"'),
+            "sequencer": "0",
+        }
+        if head.get("VersionId"):
+            s3_object["versionId"] = head["VersionId"]
+        return {
+            "Records": [
+                {
+                    "eventVersion": "2.1",
+                    "eventSource": "aws:s3",
+                    "awsRegion": REGION,
+                    "eventName": "ObjectCreated:Put",
+                    "s3": {
+                        "s3SchemaVersion": "1.0",
+                        "bucket": {"name": self.options.bucket, "arn": f"arn:aws:s3:::{self.options.bucket}"},
+                        "object": s3_object,
+                    },
+                }
+            ]
+        }
+
+    def invoke(self, function: str, event: Mapping[str, Any]) -> tuple[Any, str | None]:
+        """Invoke a function through the Lambda API; returns (payload, FunctionError or None)."""
+        response = self.client("lambda").invoke(FunctionName=function, Payload=json.dumps(event).encode())
+        return json.loads(response["Payload"].read() or b"null"), response.get("FunctionError")
+
+    def deliver_upload_event(self, key: str) -> dict[str, Any]:
+        """Deliver the ObjectCreated event of ``key`` to the StartJob function, as S3 would."""
+        payload, error = self.invoke("StartJobFunction", self.s3_event(key))
+        if error:
+            raise RuntimeError(f"StartJob failed: {payload.get('errorType')}: {payload.get('errorMessage')}")
+        return payload
+
+    def execution_arn(self, job_id: str) -> str:
+        """Executions are named after their job, so the ARN follows from the job id."""
+        return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{job_id}"
+
+    def wait(
+        self,
+        execution_arn: str,
+        *,
+        on_poll: Callable[[], None] | None = None,
+        poll_seconds: float = 0.2,
+        timeout_seconds: float = 3600.0,
+    ) -> ExecutionOutcome:
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout_seconds
+        while True:
+            described = sfn.describe_execution(executionArn=execution_arn)
+            if on_poll is not None:
+                on_poll()
+            if described["status"] in FINISHED:
+                output = described.get("output")
+                return ExecutionOutcome(
+                    execution_arn=execution_arn,
+                    status=described["status"],
+                    output=json.loads(output) if output else None,
+                    error=described.get("error"),
+                    cause=described.get("cause"),
+                )
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"execution {execution_arn} still {described['status']}")
+            time.sleep(poll_seconds)
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+        while True:
+            page = sfn.get_execution_history(**kwargs)
+            events.extend(page["events"])
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+    def executions(self) -> list[dict[str, Any]]:
+        return self.client("stepfunctions").list_executions(stateMachineArn=self.state_machine_arn)[
+            "executions"
+        ]
+
+    def keys(self, prefix: str = "") -> list[str]:
+        paginator = self.client("s3").get_paginator("list_objects_v2")
+        return [
+            item["Key"]
+            for page in paginator.paginate(Bucket=self.options.bucket, Prefix=prefix)
+            for item in page.get("Contents", [])
+        ]
+
+    def read_text(self, key: str) -> str:
+        return (
+            self.client("s3").get_object(Bucket=self.options.bucket, Key=key)["Body"].read().decode("utf-8")
+        )
+
+
+def _forget_containers() -> None:
+    """Every run starts like a cold start: settings, clients and the database handle are rebuilt."""
+    reset_container()
+    reset_runtimes()
+    clear_database_cache()
+
+
+@contextmanager
+def _environment(values: Mapping[str, str | None]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in [*values, "STATE_MACHINE_ARN"]}
+    try:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def _serialised_start_execution() -> Iterator[None]:
+    """Make moto's StartExecution atomic, as the real service is.
+
+    moto checks for an existing execution name and then appends the new one without a lock, so
+    concurrent duplicate deliveries could start two executions locally where AWS would start one.
+    """
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend.start_execution
+    if not callable(original):
+        raise ConfigurationError("moto's StepFunctionsParserBackend.start_execution is missing")
+    lock = threading.Lock()
+
+    def start_execution(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(self, *args, **kwargs)
+
+    StepFunctionsParserBackend.start_execution = start_execution
+    try:
+        yield
+    finally:
+        StepFunctionsParserBackend.start_execution = original
+
+
+def _placeholder_zip() -> bytes:
+    """moto wants deployable code; the real code is routed in-process, so a stub package suffices."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", "def lambda_handler(event, context):\n    raise RuntimeError('routed')\n")
+    return buffer.getvalue()
