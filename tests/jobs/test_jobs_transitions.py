@@ -37,6 +37,7 @@ ILLEGAL = [
     (JobStatus.FAILED, "skip", lambda r, j: r.skip(j, "x")),
     (JobStatus.FAILED, "update progress of", lambda r, j: r.update_progress(j, 50, "x")),
     (JobStatus.FAILED, "set the chunk total of", lambda r, j: r.set_chunk_total(j, 3)),
+    (JobStatus.COMPLETED, "finish a chunk of", lambda r, j: r.chunk_finished(j, 0)),
     (JobStatus.SKIPPED, "complete", lambda r, j: r.complete(j, "text", {})),
     (JobStatus.SKIPPED, "fail", lambda r, j: r.fail(j, "x")),
     (JobStatus.PENDING, "complete", lambda r, j: r.complete(j, "text", {})),
@@ -89,6 +90,8 @@ def test_chunk_finished_counts_each_index_once(job_repository: JobRepository, ma
     assert job_repository.get(job.id).progress == 45
     with pytest.raises(ValueError, match="outside"):
         job_repository.chunk_finished(job.id, 3)
+    with pytest.raises(ValueError, match="negative"):
+        job_repository.chunk_finished(job.id, -1)
 
 
 def test_chunk_finished_needs_a_chunk_total(job_repository: JobRepository, make_job) -> None:

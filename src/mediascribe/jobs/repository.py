@@ -45,12 +45,12 @@ _JOB_COLUMNS = """
 _SELECT_JOB = f"SELECT {_JOB_COLUMNS} FROM assets_processing_jobs j JOIN assets a ON a.id = j.asset_id"  # noqa: S608
 
 
-def _update_job(assignments: str) -> str:
-    """A guarded transition returning the joined job; ``assignments`` is a constant of this module."""
+def _update_job(assignments: str, condition: str = "TRUE") -> str:
+    """A guarded transition returning the joined job; both arguments are constants of this module."""
     return f"""
         WITH j AS (
             UPDATE assets_processing_jobs SET {assignments}
-            WHERE id = %(id)s AND status = ANY(%(allowed)s)
+            WHERE id = %(id)s AND status = ANY(%(allowed)s) AND {condition}
             RETURNING *
         )
         SELECT {_JOB_COLUMNS} FROM j JOIN assets a ON a.id = j.asset_id
@@ -74,14 +74,17 @@ _CHUNK_TOTAL = _update_job("""
     progress = GREATEST(progress, %(progress)s)
 """)
 # Right-hand sides see the row before the update, so both expressions agree on whether the index is new.
-_CHUNK_FINISHED = _update_job("""
+_CHUNK_FINISHED = _update_job(
+    """
     chunks_done = CASE WHEN %(index)s = ANY(chunks_done) THEN chunks_done
                        ELSE array_append(chunks_done, %(index)s) END,
     progress = GREATEST(progress, LEAST(%(ceiling)s,
         %(start)s + %(span)s * (cardinality(chunks_done)
                                 + CASE WHEN %(index)s = ANY(chunks_done) THEN 0 ELSE 1 END)
                              / GREATEST(chunks_total, 1)))
-""")
+    """,
+    condition="%(index)s < chunks_total",
+)
 _COMPLETE = _update_job("""
     status = 'completed', progress = 100, stage = 'completed', result = %(result)s,
     error = NULL, cause = NULL, finished_at = now()
@@ -241,21 +244,31 @@ class JobRepository:
 
     def chunk_finished(self, job_id: str, chunk_index: int) -> Job:
         """Count chunk ``chunk_index`` as transcribed (once, however often it is reported)."""
-        job = self.get(job_id)
-        if job.chunks_total is None:
-            raise IllegalTransitionError(f"job {job.id} has no chunk total yet")
-        if not 0 <= chunk_index < job.chunks_total:
-            raise ValueError(f"chunk index {chunk_index} is outside 0..{job.chunks_total - 1}")
-        return self._transition(
-            job_id,
-            "finish a chunk of",
-            _CHUNK_FINISHED,
-            (JobStatus.PROCESSING,),
-            index=chunk_index,
-            start=CHUNKS_START_PROGRESS,
-            span=CHUNKS_SPAN_PROGRESS,
-            ceiling=MAX_RUNNING_PROGRESS,
-        )
+        job_id = validate_job_id(job_id)
+        if chunk_index < 0:
+            raise ValueError(f"chunk index {chunk_index} is negative")
+        params = {
+            "id": job_id,
+            "allowed": [JobStatus.PROCESSING.value],
+            "index": chunk_index,
+            "start": CHUNKS_START_PROGRESS,
+            "span": CHUNKS_SPAN_PROGRESS,
+            "ceiling": MAX_RUNNING_PROGRESS,
+        }
+
+        def work(cursor: Cursor) -> Job:
+            cursor.execute(_CHUNK_FINISHED, params)
+            row = cursor.fetchone()
+            if row is not None:
+                return Job.from_row(row)
+            current = _fetch(cursor, job_id)
+            if current.status is not JobStatus.PROCESSING:
+                _refuse(cursor, job_id, "finish a chunk of")
+            if current.chunks_total is None:
+                raise IllegalTransitionError(f"job {job_id} has no chunk total yet")
+            raise ValueError(f"chunk index {chunk_index} is outside 0..{current.chunks_total - 1}")
+
+        return self._db.run(work)
 
     def complete(self, job_id: str, content: str, result: dict[str, Any]) -> Job:
         """processing → completed at 100% with the transcript in ``assets.content``, in one transaction.
