@@ -1,0 +1,105 @@
+"""One media file through the whole local workflow: upload, S3 event, execution, result.
+
+Used by the ``mediascribe transcribe`` command, the end-to-end tests and the benchmark, so all three
+exercise exactly the same path.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mediascribe.config import Settings
+from mediascribe.jobs.database import Database
+from mediascribe.jobs.repository import JobRepository
+from mediascribe.jobs.status import get_job_status
+from mediascribe.local.runner import ExecutionOutcome, LocalOptions, LocalWorkflow
+from mediascribe.storage import TRANSCRIPT_FORMATS
+
+ProgressCallback = Callable[[int, str], None]
+
+
+@dataclass(frozen=True)
+class LocalJobResult:
+    job_id: str
+    status: dict[str, Any]
+    execution: ExecutionOutcome
+    written: dict[str, Path]
+
+    @property
+    def state(self) -> str:
+        return str(self.status["status"])
+
+
+def transcribe_file(
+    path: Path,
+    *,
+    template: Path,
+    database_url: str,
+    environment: Mapping[str, str] | None = None,
+    out_dir: Path | None = None,
+    on_progress: ProgressCallback | None = None,
+    map_max_concurrency: int | None = None,
+) -> LocalJobResult:
+    """Run ``path`` through the workflow and return the job's final status document (with content).
+
+    Outputs (txt/json/srt/vtt) are copied from the local bucket to ``out_dir`` when the job completed.
+    """
+    environment = dict(environment or {})
+    upload_prefix = Settings.from_env({**os.environ, **environment}).upload_prefix
+    with tempfile.TemporaryDirectory(prefix="mediascribe-work-") as temp_dir:
+        options = LocalOptions(
+            database_url=database_url,
+            temp_dir=Path(temp_dir),
+            map_max_concurrency=map_max_concurrency,
+            environment=environment,
+        )
+        with LocalWorkflow(template, options) as workflow:
+            key = workflow.upload(path, f"{upload_prefix}{path.name}")
+            started = workflow.deliver_upload_event(key)
+            if not started["jobs"]:
+                reason = started["rejected"][0]["reason"] if started["rejected"] else "no job started"
+                raise ValueError(reason)
+            job_id = started["jobs"][0]["job_id"]
+            database = Database(database_url)
+            try:
+                repository = JobRepository(database)
+                poll = _progress_poller(repository, job_id, on_progress)
+                execution = workflow.wait(workflow.execution_arn(job_id), on_poll=poll)
+                poll()
+                status = get_job_status(repository, job_id, include_content=True)
+            finally:
+                database.close()
+            written = _copy_outputs(workflow, status, path.stem, out_dir) if out_dir else {}
+    return LocalJobResult(job_id=job_id, status=status, execution=execution, written=written)
+
+
+def _progress_poller(
+    repository: JobRepository, job_id: str, on_progress: ProgressCallback | None
+) -> Callable[[], None]:
+    def poll() -> None:
+        if on_progress is not None:
+            job = repository.get(job_id)
+            on_progress(job.progress, job.stage)
+
+    return poll
+
+
+def _copy_outputs(
+    workflow: LocalWorkflow, status: dict[str, Any], stem: str, out_dir: Path
+) -> dict[str, Path]:
+    outputs = (status.get("result") or {}).get("outputs") or {}
+    if status["status"] != "completed" or not outputs:
+        return {}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for fmt in TRANSCRIPT_FORMATS:
+        if fmt in outputs:
+            target = out_dir / f"{stem}.{fmt}"
+            target.write_text(workflow.read_text(outputs[fmt]), encoding="utf-8")
+            written[fmt] = target
+    return written
