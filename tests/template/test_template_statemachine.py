@@ -1,0 +1,98 @@
+"""The state machine as the template deploys it: substitutions complete, ASL valid, invokes scoped."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+from statelint.linter import Linter
+from template_support import ASL_PATH, resources_of_type
+
+from mediascribe.local.definition import placeholders, substitute
+
+pytestmark = pytest.mark.skipif(not ASL_PATH.exists(), reason=f"{ASL_PATH.name} is not written yet")
+
+REGION, ACCOUNT = "eu-west-1", "123456789012"
+
+
+@pytest.fixture(scope="module")
+def state_machine(template: dict[str, Any]) -> dict[str, Any]:
+    machines = resources_of_type(template, "AWS::Serverless::StateMachine")
+    assert set(machines) == {"TranscribeMediaStateMachine"}
+    return machines["TranscribeMediaStateMachine"]["Properties"]
+
+
+def deployed_value(value: Any, template: Mapping[str, Any]) -> str:
+    """What CloudFormation would substitute: a function's ARN or a parameter's default."""
+    if "Fn::GetAtt" in value:
+        name, attribute = value["Fn::GetAtt"]
+        assert attribute == "Arn" and name in template["Resources"]
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:mediascribe-{name}"
+    return str(template["Parameters"][value["Ref"]]["Default"])
+
+
+def task_resources(states: Mapping[str, Any]) -> Iterator[str]:
+    for state in states.values():
+        if state["Type"] == "Task":
+            yield state["Resource"]
+        for nested in [state.get("ItemProcessor"), state.get("Iterator"), *state.get("Branches", [])]:
+            if nested:
+                yield from task_resources(nested["States"])
+
+
+def test_definition_uri_is_the_asl_file(state_machine: dict[str, Any]) -> None:
+    assert state_machine["DefinitionUri"] == "statemachine/transcribe_media.asl.json"
+    assert "Definition" not in state_machine
+
+
+def test_every_placeholder_has_a_substitution_and_vice_versa(state_machine: dict[str, Any]) -> None:
+    expected = placeholders(ASL_PATH.read_text(encoding="utf-8"))
+    assert expected, "the ASL is expected to reference its functions through placeholders"
+    assert set(state_machine["DefinitionSubstitutions"]) == expected
+
+
+def test_substituted_definition_passes_statelint(
+    state_machine: dict[str, Any], template: dict[str, Any]
+) -> None:
+    values = {k: deployed_value(v, template) for k, v in state_machine["DefinitionSubstitutions"].items()}
+    definition = substitute(ASL_PATH.read_text(encoding="utf-8"), values)
+    assert "${" not in definition
+    assert Linter.validate(definition) == []
+
+
+def test_statelint_would_catch_a_broken_definition() -> None:
+    broken = {"StartAt": "Missing", "States": {"Only": {"Type": "Succeed"}}}
+    assert Linter.validate(json.dumps(broken))
+
+
+def test_state_machine_may_invoke_exactly_the_functions_it_uses(
+    state_machine: dict[str, Any], template: dict[str, Any]
+) -> None:
+    substitutions = state_machine["DefinitionSubstitutions"]
+    used = set()
+    definition = json.loads(ASL_PATH.read_text(encoding="utf-8"))
+    for resource in task_resources(definition["States"]):
+        name = resource.removeprefix("${").removesuffix("}")
+        assert name in substitutions, f"task resource {resource} is not a substituted function"
+        used.add(substitutions[name]["Fn::GetAtt"][0])
+    invokable = {
+        policy["LambdaInvokePolicy"]["FunctionName"]["Ref"]
+        for policy in state_machine["Policies"]
+        if "LambdaInvokePolicy" in policy
+    }
+    assert used == invokable
+    assert used <= set(resources_of_type(template, "AWS::Serverless::Function"))
+
+
+def test_execution_logs_and_traces_without_execution_data(state_machine: dict[str, Any]) -> None:
+    logging = state_machine["Logging"]
+    assert logging["Level"] == "ALL"
+    assert logging["IncludeExecutionData"] is False
+    (destination,) = logging["Destinations"]
+    assert destination["CloudWatchLogsLogGroup"]["LogGroupArn"] == {
+        "Fn::GetAtt": ["StateMachineLogGroup", "Arn"]
+    }
+    assert state_machine["Tracing"] == {"Enabled": True}
+    assert state_machine["Type"] == "STANDARD"
