@@ -358,7 +358,7 @@ def _handler_for(server: FakeTranscriptionServer) -> type[BaseHTTPRequestHandler
             server._wait(server._latency_seconds() + reply.delay_seconds)
             if reply.hang:
                 server._wait(server._hang_seconds)
-            if reply.drop_connection or reply.hang:
+            if reply.drop_connection or reply.hang or server._stopping.is_set():
                 self.close_connection = True
                 return
             if self.path != TRANSCRIPTIONS_PATH:

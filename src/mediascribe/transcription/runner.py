@@ -40,8 +40,12 @@ async def transcribe_chunk(
     *,
     duration_seconds: float | None = None,
 ) -> ChunkTranscript:
-    """Transcribe one chunk file; ``duration_seconds`` (from the media step) is used when the
-    engine does not report one, so text-only models still get caption timing."""
+    """Transcribe one chunk file at ``offset_seconds`` into the source.
+
+    ``duration_seconds`` is the chunk's length as the media step measured it; without it the
+    engine's own figure is used (text-only models report none, and their captions then span up to
+    the next chunk).
+    """
     path = Path(path)
     size = ensure_uploadable(path, API_REQUEST_LIMIT_BYTES)
     result = await engine.transcribe_file(path)
@@ -49,7 +53,8 @@ async def transcribe_chunk(
         "chunk transcribed",
         extra={"chunk_index": index, "size_bytes": size, "engine": engine.name, "chars": len(result.text)},
     )
-    duration = result.duration_seconds if result.duration_seconds is not None else duration_seconds
+    # The media step's measurement is what the offsets were computed from, so it wins when given.
+    duration = duration_seconds if duration_seconds is not None else result.duration_seconds
     return ChunkTranscript(
         index=index,
         text=result.text.strip(),
