@@ -132,3 +132,9 @@ def test_operations_on_an_unknown_job_raise_not_found(job_repository: JobReposit
     ):
         with pytest.raises(JobNotFoundError):
             operation()
+
+
+def test_long_failure_causes_are_clipped(job_repository: JobRepository, make_job) -> None:
+    job = make_job(started=True)
+    failed = job_repository.fail(job.id, "States.TaskFailed", "x" * 20_000)
+    assert len(failed.cause) == 8000 and failed.cause.endswith("…")
