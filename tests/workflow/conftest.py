@@ -8,16 +8,12 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
-from support.fake_openai import FakeTranscriptionServer
+from workflow_support import TEMPLATE
 
 from mediascribe.jobs.database import Database
 from mediascribe.jobs.repository import JobRepository
 from mediascribe.local.runner import LocalOptions, LocalWorkflow
-
-REPO = Path(__file__).resolve().parents[2]
-TEMPLATE = REPO / "template.yaml"
-# The smallest chunk limit settings accept: a few seconds of 64 kbit/s audio per chunk.
-SMALL_CHUNK_BYTES = 65536
+from support.fake_openai import FakeTranscriptionServer
 
 
 @pytest.fixture
@@ -66,16 +62,3 @@ def make_workflow(
 @pytest.fixture
 def jobs(database: Database) -> JobRepository:
     return JobRepository(database)
-
-
-def run_file(workflow: LocalWorkflow, path: Path, key: str | None = None) -> tuple[str, str]:
-    """Upload, deliver the S3 event, wait; returns (job id, execution status)."""
-    key = workflow.upload(path, key or f"uploads/{path.name}")
-    started = workflow.deliver_upload_event(key)
-    job_id = started["jobs"][0]["job_id"]
-    outcome = workflow.wait(workflow.execution_arn(job_id), timeout_seconds=900)
-    return job_id, outcome.status
-
-
-def leftover_files(directory: Path) -> list[Path]:
-    return sorted(path for path in directory.rglob("*"))
