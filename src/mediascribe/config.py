@@ -65,7 +65,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from ``MEDIASCRIBE_*``-free, documented variable names (see README)."""
+        """Build settings from the variables documented in the README's configuration table."""
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for f in fields(cls):
