@@ -127,6 +127,22 @@ async def test_transient_statuses_are_retried_then_retryable(server, chunk, stat
     assert server.request_count == 2
 
 
+async def test_exhausted_quota_is_permanent_even_though_it_is_a_429(server, chunk):
+    quota = {"error": {"message": "You exceeded your current quota", "type": "insufficient_quota",
+                       "param": None, "code": "insufficient_quota"}}  # fmt: skip
+    server.script(
+        Reply(
+            status=429,
+            body=quota,
+            headers=FAST_RETRY,
+        )
+    )
+
+    with pytest.raises(PermanentTranscriptionError, match="429") as raised:
+        await engine_for(server, max_retries=0).transcribe_file(chunk)
+    assert not raised.value.retryable
+
+
 async def test_timeout_is_retryable(chunk):
     with FakeTranscriptionServer(replies=lambda _r: Reply(hang=True), hang_seconds=3) as fake:
         with pytest.raises(RetryableTranscriptionError, match="timed out"):

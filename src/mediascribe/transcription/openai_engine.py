@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 # ``json`` and yields text without segments.
 VERBOSE_JSON_MODELS = frozenset({"whisper-1"})
 RETRYABLE_STATUS = frozenset({408, 409, 429})
+# An exhausted quota also answers 429, but waiting does not refill it: someone has to pay first.
+PERMANENT_ERROR_CODES = frozenset({"insufficient_quota"})
 
 
 class OpenAIEngine:
@@ -139,6 +141,8 @@ def _map_error(exc: openai.OpenAIError) -> TranscriptionError:
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         message = f"transcription API answered {status}: {exc.message}"
+        if exc.code in PERMANENT_ERROR_CODES:
+            return PermanentTranscriptionError(message)
         if status in RETRYABLE_STATUS or status >= 500:
             return RetryableTranscriptionError(message)
         return PermanentTranscriptionError(message)
