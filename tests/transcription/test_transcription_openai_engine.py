@@ -130,13 +130,7 @@ async def test_transient_statuses_are_retried_then_retryable(server, chunk, stat
 async def test_exhausted_quota_is_permanent_even_though_it_is_a_429(server, chunk):
     quota = {"error": {"message": "You exceeded your current quota", "type": "insufficient_quota",
                        "param": None, "code": "insufficient_quota"}}  # fmt: skip
-    server.script(
-        Reply(
-            status=429,
-            body=quota,
-            headers=FAST_RETRY,
-        )
-    )
+    server.script(Reply(status=429, body=quota))
 
     with pytest.raises(PermanentTranscriptionError, match="429") as raised:
         await engine_for(server, max_retries=0).transcribe_file(chunk)
