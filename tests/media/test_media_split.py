@@ -149,3 +149,13 @@ async def test_media_split_leaves_the_event_loop_free(media, settings, job_id):
     during = ticks - before
     beat.cancel()
     assert during >= 3
+
+
+async def test_media_variable_bitrate_chunks_over_the_limit_are_cut_again(tmp_path, settings, job_id, caplog):
+    # Quiet first half, loud second half: the average bitrate underestimates the loud part's size.
+    source = media_factory.make_audio(tmp_path / "vbr.mp3", 40, noise=True, gaps=[(0, 20)], vbr_quality=0)
+    with caplog.at_level("WARNING"), job_workspace(settings.temp_dir, job_id):
+        chunks = await split_audio_file(source, SMALL_LIMIT, "vbr", job_id, settings=settings)
+        assert all(c.path.stat().st_size <= SMALL_LIMIT for c in chunks)
+        assert sum(c.duration_seconds for c in chunks) == pytest.approx(duration_of(source), abs=0.1)
+    assert "cutting shorter" in caplog.text

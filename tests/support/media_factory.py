@@ -70,11 +70,18 @@ def make_audio(
     sample_rate: int = 22050,
     channels: int = 1,
     bitrate: str | None = None,
+    vbr_quality: int | None = None,
 ) -> Path:
-    """A tone (or pink noise) of ``seconds``, silent during each (start, duration) in ``gaps``."""
+    """A tone (or pink noise) of ``seconds``, silent during each (start, duration) in ``gaps``.
+
+    ``vbr_quality`` (0 best .. 9) makes a variable-bitrate mp3: silence then costs far fewer bytes
+    per second than noise, which defeats any size estimate from the average bitrate.
+    """
     muxer, codec = AUDIO_FORMATS[_fmt(path, fmt)]
     if bitrate:
         codec = [*codec[:2], "-b:a", bitrate]
+    elif vbr_quality is not None:
+        codec = [*codec[:2], "-q:a", str(vbr_quality)]
     source = (
         f"anoisesrc=d={seconds}:c=pink:r={sample_rate}:a=0.3:seed=7"
         if noise
@@ -105,7 +112,7 @@ def make_speech_like(
     """
     expression = "sin(2*PI*(220+60*mod(floor(t/4),5))*t)*0.5*gte(mod(t,4),0.5)"
     run_ffmpeg(
-        "-f", "lavfi", "-i", f"aevalsrc={expression}:s={sample_rate}:d={seconds}",
+        "-f", "lavfi", "-i", f"aevalsrc=exprs='{expression}':s={sample_rate}:d={seconds}",
         "-ac", str(channels), "-c:a", "libmp3lame", "-b:a", bitrate, "-f", "mp3", str(path),
     )  # fmt: skip
     return path
