@@ -28,7 +28,7 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check src functions tests bench
-	$(BIN)/cfn-lint template.yaml
+	bash scripts/check-template.sh
 	$(BIN)/python -m mediascribe.local.asl_lint statemachine/transcribe_media.asl.json
 
 bench: setup

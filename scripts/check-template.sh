@@ -39,6 +39,15 @@ if [[ "${SKIP_SAM_VALIDATE:-0}" != "1" ]]; then
   # Validation is local; the CLI insists on a region but never contacts it.
   AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" SAM_CLI_TELEMETRY=0 \
     "$TOOLS/sam/bin/sam" validate --lint --template-file template.yaml
+
+  echo "check-template: cfn-lint on the SAM-expanded template"
+  # Linting what SAM generates (roles, permissions, the S3 notification) catches circular
+  # dependencies and invalid generated resources that the SAM-level lint cannot see.
+  expanded=$(mktemp --suffix=.json)
+  trap 'rm -f "$expanded"' EXIT
+  AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" \
+    "$TOOLS/sam/bin/python" tests/template/translate_template.py template.yaml "$expanded"
+  .venv/bin/cfn-lint "$expanded"
 fi
 
 echo "check-template: all checks passed"
