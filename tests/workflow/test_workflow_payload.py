@@ -23,9 +23,9 @@ def _largest_state_output(history: list[dict]) -> tuple[int, str]:
 
 @pytest.mark.slow
 def test_hundreds_of_chunks_keep_every_state_far_below_the_payload_limit(make_workflow, jobs, tmp_path):
-    # About 8 s of 64 kbit/s audio per 64 KiB chunk: 36 minutes make well over 200 chunks.
+    # About 8 s of 64 kbit/s audio per 64 KiB chunk: 28 minutes make over 200 chunks.
     media = make_speech_like(
-        tmp_path / "lecture.mp3", 36 * 60.0, bitrate="64k", channels=1, sample_rate=22050
+        tmp_path / "lecture.mp3", 28 * 60.0, bitrate="64k", channels=1, sample_rate=22050
     )
     with make_workflow(MAX_CHUNK_SIZE_BYTES=str(SMALL_CHUNK_BYTES), MAX_CHUNKS="400") as workflow:
         job_id, status = run_file(workflow, media)

@@ -1,0 +1,115 @@
+"""Static checks of the state machine definition: lint, Retry/Catch policy, small state."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from workflow_support import REPO
+
+from mediascribe import errors
+from mediascribe.errors import ConfigurationError
+from mediascribe.local.asl_lint import lint_definition
+from mediascribe.local.definition import placeholders, sample_substitutions, substitute
+from mediascribe.local.template import TemplateSpec
+
+ASL = REPO / "statemachine" / "transcribe_media.asl.json"
+LAMBDA_ERRORS = {
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+}
+FAILURE_HANDLER = "Mark job failed"
+
+
+def _states(definition: dict) -> dict[str, dict]:
+    """Every state, including those inside Map item processors."""
+    found = {}
+    for name, state in definition["States"].items():
+        found[name] = state
+        if state["Type"] == "Map":
+            found.update(_states(state["ItemProcessor"]))
+    return found
+
+
+@pytest.fixture(scope="module")
+def definition() -> dict:
+    text = ASL.read_text()
+    return json.loads(substitute(text, sample_substitutions(text)))
+
+
+def test_the_definition_passes_statelint():
+    assert lint_definition(ASL) == []
+
+
+def test_every_placeholder_is_substituted_by_the_template():
+    template = TemplateSpec.load(REPO / "template.yaml")
+    assert placeholders(ASL.read_text()) == set(template.state_machine.substitutions)
+
+
+def test_a_missing_substitution_is_an_error():
+    with pytest.raises(ConfigurationError, match="MapMaxConcurrency"):
+        substitute('{"x": "${MapMaxConcurrency}"}', {})
+
+
+def test_every_task_retries_lambda_service_errors_with_full_jitter(definition):
+    tasks = {name: state for name, state in _states(definition).items() if state["Type"] == "Task"}
+    assert len(tasks) == 6
+    for name, task in tasks.items():
+        retried = {error for retrier in task["Retry"] for error in retrier["ErrorEquals"]}
+        assert retried >= LAMBDA_ERRORS, name
+        assert all(retrier["JitterStrategy"] == "FULL" for retrier in task["Retry"]), name
+        assert all(retrier["MaxAttempts"] <= 6 for retrier in task["Retry"]), name
+
+
+def test_only_retryable_errors_are_retried(definition):
+    for name, state in _states(definition).items():
+        for retrier in state.get("Retry", []):
+            for error in set(retrier["ErrorEquals"]) - LAMBDA_ERRORS:
+                cls = getattr(errors, error)
+                assert cls.retryable, f"{name} retries the permanent error {error}"
+                assert error != "States.ALL"
+
+
+def test_every_step_but_the_failure_handler_is_caught_into_it(definition):
+    top = definition["States"]
+    for name, state in top.items():
+        if state["Type"] in ("Task", "Map") and name != FAILURE_HANDLER:
+            assert state["Catch"] == [
+                {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE_HANDLER}
+            ]
+    handler = top[FAILURE_HANDLER]
+    assert "Catch" not in handler  # a failing failure handler must not loop
+    assert handler["Parameters"] == {
+        "job_id.$": "$.job_id",
+        "error.$": "$.error.Error",
+        "cause.$": "$.error.Cause",
+    }
+    assert top[handler["Next"]]["Type"] == "Fail"
+
+
+def test_the_map_passes_only_job_id_index_and_the_chunk_entry(definition):
+    transcribe = definition["States"]["Transcribe chunks"]
+    assert transcribe["ItemSelector"] == {
+        "job_id.$": "$.job_id",
+        "chunk.$": "$$.Map.Item.Value",
+        "index.$": "$$.Map.Item.Index",
+    }
+    assert transcribe["MaxConcurrencyPath"] == "$.audio.max_concurrency"
+    item = transcribe["ItemProcessor"]["States"]["Transcribe chunk"]
+    assert item["ResultSelector"] == {"index.$": "$.index", "result_key.$": "$.result_key"}
+
+
+def test_the_story_reads_from_probe_to_a_final_state(definition):
+    states = definition["States"]
+    assert definition["StartAt"] == "Probe media"
+    assert states["Probe media"]["Next"] == "Route by media type"
+    choice = states["Route by media type"]
+    assert choice["Choices"][0]["Next"] == "Prepare audio"
+    assert choice["Default"] == "Mark job skipped"
+    assert states["Prepare audio"]["Next"] == "Transcribe chunks"
+    assert states["Transcribe chunks"]["Next"] == "Finalize transcript"
+    assert states["Finalize transcript"]["Next"] == "Transcript ready"
+    assert states["Mark job skipped"]["Next"] == "Skipped"
+    assert {states[name]["Type"] for name in ("Transcript ready", "Skipped")} == {"Succeed"}
