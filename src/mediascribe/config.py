@@ -99,6 +99,9 @@ class Settings:
         for prefix in (self.upload_prefix, self.work_prefix):
             if prefix.startswith("/") or ".." in prefix.split("/"):
                 raise ConfigurationError(f"invalid S3 prefix {prefix!r}")
+        # Work files under the upload prefix would re-trigger the upload event: a job per chunk, forever.
+        if self.work_prefix.startswith(self.upload_prefix) or self.upload_prefix.startswith(self.work_prefix):
+            raise ConfigurationError("UPLOAD_PREFIX and WORK_PREFIX must not contain one another")
 
 
 _ENV_NAMES = {
