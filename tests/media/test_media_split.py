@@ -159,3 +159,15 @@ async def test_media_variable_bitrate_chunks_over_the_limit_are_cut_again(tmp_pa
         assert all(c.path.stat().st_size <= SMALL_LIMIT for c in chunks)
         assert sum(c.duration_seconds for c in chunks) == pytest.approx(duration_of(source), abs=0.1)
     assert "cutting shorter" in caplog.text
+
+
+async def test_media_pure_silence_splits_within_the_limit(tmp_path, settings, job_id):
+    source = media_factory.make_silence(tmp_path / "quiet.mp3", 30)
+    budget = chunk_seconds_for(SMALL_LIMIT, 64000 / 8)
+    with job_workspace(settings.temp_dir, job_id):
+        chunks = await split_audio_file(source, SMALL_LIMIT, "quiet", job_id, settings=settings)
+        assert len(chunks) == 3
+        assert all(c.size_bytes <= SMALL_LIMIT for c in chunks)
+        # The whole search window is silent: the cut goes in its middle, short of the budget.
+        assert 0.5 * budget < chunks[1].start_seconds < budget
+        assert sum(c.duration_seconds for c in chunks) == pytest.approx(duration_of(source), abs=0.1)
