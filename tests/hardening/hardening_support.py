@@ -1,0 +1,171 @@
+"""Helpers of the hardening suite: running one upload through the local workflow and checking that
+it left nothing behind, wrote nothing outside its job prefix and never touched the source object."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from mediascribe.config import Settings
+from mediascribe.jobs.models import Job
+from mediascribe.jobs.repository import JobRepository
+from mediascribe.local.runner import ExecutionOutcome, LocalWorkflow
+from support.fake_openai import RecordedRequest
+from support.media_factory import ffmpeg_path
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE = REPO / "template.yaml"
+# The smallest chunk limit settings accept: a few seconds of 64 kbit/s mp3 per chunk.
+SMALL_CHUNK_BYTES = 65536
+WORK_PREFIX = Settings().work_prefix
+# The S3 operations that read or change an object, and the request parameter naming it.
+_READS = {"GetObject", "HeadObject"}
+_WRITES = {
+    "PutObject",
+    "CreateMultipartUpload",
+    "UploadPart",
+    "CompleteMultipartUpload",
+    "DeleteObject",
+    "CopyObject",
+}
+
+
+def chunk_text(index: int) -> str:
+    """What the fake API answers for chunk ``index``: the workflow uploads chunks as chunk-<i>.mp3."""
+    return f"Transcript of chunk-{index:05d}.mp3."
+
+
+def expected_text(chunk_count: int) -> str:
+    return " ".join(chunk_text(index) for index in range(chunk_count))
+
+
+def is_silent(audio: bytes) -> bool:
+    """Whether ffmpeg's volumedetect finds nothing above the noise floor in ``audio``."""
+    with tempfile.NamedTemporaryFile(suffix=".mp3") as handle:
+        handle.write(audio)
+        handle.flush()
+        report = subprocess.run(
+            [
+                ffmpeg_path(),
+                "-hide_banner",
+                "-nostats",
+                "-i",
+                handle.name,
+                "-af",
+                "volumedetect",
+                "-f",
+                "null",
+                "-",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stderr
+    peak = next(line for line in report.splitlines() if "max_volume:" in line)
+    return float(peak.split("max_volume:")[1].split()[0]) < -80.0
+
+
+def text_unless_silent(request: RecordedRequest) -> str:
+    """Like the real API: no words for a chunk of pure silence, else text naming the chunk."""
+    return "" if is_silent(request.file_bytes) else f"Transcript of {request.filename}."
+
+
+@dataclass
+class S3Calls:
+    """Every S3 object operation the handlers made while recording: (operation, bucket, key)."""
+
+    calls: list[tuple[str, str, str]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reads(self) -> list[str]:
+        return [key for operation, _, key in self.calls if operation in _READS]
+
+    def writes(self) -> list[str]:
+        return [key for operation, _, key in self.calls if operation in _WRITES]
+
+    def record(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        if model.name in _READS | _WRITES:
+            with self._lock:
+                self.calls.append((model.name, str(params.get("Bucket")), str(params.get("Key"))))
+
+
+@contextmanager
+def recording_s3(workflow: LocalWorkflow) -> Iterator[S3Calls]:
+    """Record the S3 calls of every client made from boto3's default session (the handlers' clients).
+
+    The workflow's own test client is built before recording starts and is not affected.
+    """
+    workflow.client("s3")
+    calls = S3Calls()
+    boto3.setup_default_session()
+    session = boto3.DEFAULT_SESSION
+    assert session is not None
+    session.events.register("provide-client-params.s3", calls.record)
+    try:
+        yield calls
+    finally:
+        session.events.unregister("provide-client-params.s3", calls.record)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One upload through the workflow: what S3 reported, what the job became, what was touched."""
+
+    key: str
+    job_id: str | None
+    start_reply: dict[str, Any]
+    outcome: ExecutionOutcome | None
+    s3: S3Calls
+
+
+def deliver_and_wait(workflow: LocalWorkflow, event: dict[str, Any], key: str) -> Run:
+    with recording_s3(workflow) as calls:
+        payload, error = workflow.invoke("StartJobFunction", event)
+        assert error is None, payload
+        job_id = payload["jobs"][0]["job_id"] if payload["jobs"] else None
+        outcome = workflow.wait(workflow.execution_arn(job_id), timeout_seconds=600) if job_id else None
+    return Run(key=key, job_id=job_id, start_reply=payload, outcome=outcome, s3=calls)
+
+
+def run_upload(workflow: LocalWorkflow, path: Path, key: str) -> Run:
+    workflow.upload(path, key)
+    return deliver_and_wait(workflow, workflow.s3_event(key), key)
+
+
+def object_digest(workflow: LocalWorkflow, key: str) -> tuple[str, str]:
+    """(ETag, sha256) of an object, to show a source survived processing unchanged."""
+    response = workflow.client("s3").get_object(Bucket=workflow.options.bucket, Key=key)
+    return response["ETag"], hashlib.sha256(response["Body"].read()).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tree(directory: Path) -> list[str]:
+    return sorted(str(path.relative_to(directory)) for path in directory.rglob("*"))
+
+
+def assert_contained(workflow: LocalWorkflow, run: Run, *, work_dir: Path) -> None:
+    """The run read only its source and its own prefix, wrote only its own prefix, left no temp files."""
+    prefix = f"{WORK_PREFIX}{run.job_id}/"
+    assert run.key in run.s3.reads(), "no S3 calls were recorded"
+    assert all(key == run.key or key.startswith(prefix) for key in run.s3.reads()), run.s3.reads()
+    assert all(key.startswith(prefix) for key in run.s3.writes()), run.s3.writes()
+    stored = workflow.keys()
+    assert sorted(key for key in stored if not key.startswith(prefix)) == [run.key]
+    assert tree(work_dir) == []
+
+
+def settled(jobs: JobRepository, run: Run) -> Job:
+    assert run.job_id is not None, run.start_reply
+    return jobs.get(run.job_id)
