@@ -25,10 +25,11 @@ from typing import Any
 from mediascribe.errors import ConfigurationError
 from mediascribe.jobs.database import clear_database_cache
 from mediascribe.local.definition import substitute
-from mediascribe.local.lambda_bridge import InvocationLog, load_handler, route_invocations
+from mediascribe.local.lambda_bridge import Handler, InvocationLog, load_handler, route_invocations
 from mediascribe.local.template import TemplateSpec
 from mediascribe.observability import reset_container
 from mediascribe.workflow.runtime import reset_runtimes
+from mediascribe.workflow.start import execution_name
 
 REGION = "us-east-1"
 DEFAULT_BUCKET = "mediascribe-local"
@@ -73,6 +74,8 @@ class LocalWorkflow:
         self.template = TemplateSpec.load(template_path)
         self.options = options
         self.invocations = InvocationLog()
+        # Function name -> handler; tests may wrap entries to inject faults into one step.
+        self.handlers: dict[str, Handler] = {}
         self.state_machine_arn = ""
         self._stack = ExitStack()
         self._clients: dict[str, Any] = {}
@@ -98,8 +101,8 @@ class LocalWorkflow:
         _forget_containers()
         self._stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
         self._stack.enter_context(_serialised_start_execution())
-        handlers = {name: load_handler(spec) for name, spec in self.template.functions.items()}
-        self._stack.enter_context(route_invocations(handlers, self.invocations))
+        self.handlers.update({name: load_handler(spec) for name, spec in self.template.functions.items()})
+        self._stack.enter_context(route_invocations(self.handlers, self.invocations))
         self.client("s3").create_bucket(Bucket=self.options.bucket)
         role_arn = self._create_role()
         function_arns = {name: self._create_function(name, role_arn) for name in self.template.functions}
@@ -213,9 +216,10 @@ class LocalWorkflow:
             raise RuntimeError(f"StartJob failed: {payload.get('errorType')}: {payload.get('errorMessage')}")
         return payload
 
-    def execution_arn(self, job_id: str) -> str:
-        """Executions are named after their job, so the ARN follows from the job id."""
-        return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{job_id}"
+    def execution_arn(self, job_id: str, attempt: int = 1) -> str:
+        """Executions are named after their job (and attempt), so the ARN follows from the job id."""
+        name = execution_name(job_id, attempt)
+        return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
 
     def wait(
         self,

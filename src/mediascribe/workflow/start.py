@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from mediascribe.errors import ConfigurationError, InvalidObjectKeyError
 from mediascribe.ids import job_id_for_object, validate_bucket, validate_object_key
-from mediascribe.jobs.models import JobStatus, SourceObject
+from mediascribe.jobs.models import Job, JobStatus, SourceObject
 from mediascribe.workflow.runtime import Runtime
 from mediascribe.workflow.source import display_name
 
@@ -70,10 +70,30 @@ def start_job(
         logger.info("job already under way", extra={"status": str(job.status)})
         return StartedJob(job.id, str(job.status), created, job.execution_arn)
 
-    execution_input = json.dumps({"job_id": job.id, "bucket": bucket, "key": key}, sort_keys=True)
+    return _start_execution(runtime, sfn_client, job, created)
+
+
+def retry_job(runtime: Runtime, sfn_client: Any, job_id: str) -> StartedJob:
+    """Run a failed job again: a new attempt, a new execution (names cannot be reused)."""
+    job = runtime.jobs.retry(job_id)
+    return _start_execution(runtime, sfn_client, job, created=False)
+
+
+def execution_name(job_id: str, attempt: int) -> str:
+    """The first attempt's execution is named after the job; later attempts get a suffix."""
+    return job_id if attempt <= 1 else f"{job_id}-{attempt}"
+
+
+def _start_execution(runtime: Runtime, sfn_client: Any, job: Job, created: bool) -> StartedJob:
+    source = job.source
+    execution_input = json.dumps(
+        {"job_id": job.id, "bucket": source.bucket, "key": source.key}, sort_keys=True
+    )
     try:
         response = sfn_client.start_execution(
-            stateMachineArn=settings.state_machine_arn, name=job.id, input=execution_input
+            stateMachineArn=runtime.settings.state_machine_arn,
+            name=execution_name(job.id, job.attempt),
+            input=execution_input,
         )
         execution_arn = response["executionArn"]
     except ClientError as exc:
@@ -82,5 +102,5 @@ def start_job(
         logger.info("execution already exists")
         execution_arn = job.execution_arn
     else:
-        logger.info("execution started", extra={"new_job": created})
+        logger.info("execution started", extra={"new_job": created, "attempt": job.attempt})
     return StartedJob(job.id, str(runtime.jobs.get(job.id).status), created, execution_arn)
