@@ -75,7 +75,7 @@ def run_workflow(
             },
         )
         with LocalWorkflow(TEMPLATE, options) as workflow:
-            key = workflow.upload(media, f"uploads/{media.name}")
+            key = workflow.upload(media, f"uploads/concurrency-{concurrency}/{media.name}")
             started = time.perf_counter()
             job_id = workflow.deliver_upload_event(key)["jobs"][0]["job_id"]
             outcome = workflow.wait(workflow.execution_arn(job_id), poll_seconds=0.05)

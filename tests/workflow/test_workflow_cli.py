@@ -127,3 +127,14 @@ def test_demo_transcribes_the_sample_offline_without_a_key(postgres_dsn, databas
     reference = (REPO / "samples/speech-sample.txt").read_text()
     assert jiwer.wer(reference.lower(), result.stdout.lower()) < 0.15
     assert (tmp_path / "speech-sample.srt").read_text().startswith("1\n")
+
+
+def test_transcribing_the_same_file_again_returns_the_existing_job(cli_env, tmp_path, capsys):
+    media = make_speech_like(tmp_path / "repeat.mp3", 3.0)
+    assert main(["transcribe", str(media), "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(["transcribe", str(media), "--json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["job_id"] == first["job_id"]
+    assert second["content"] == first["content"]
+    assert cli_env.request_count == 1

@@ -21,13 +21,14 @@ from mediascribe.local.runner import ExecutionOutcome, LocalOptions, LocalWorkfl
 from mediascribe.storage import TRANSCRIPT_FORMATS
 
 ProgressCallback = Callable[[int, str], None]
+FINISHED_STATUSES = {"completed", "failed", "skipped"}
 
 
 @dataclass(frozen=True)
 class LocalJobResult:
     job_id: str
     status: dict[str, Any]
-    execution: ExecutionOutcome
+    execution: ExecutionOutcome | None  # None when the object had already been processed
     written: dict[str, Path]
 
     @property
@@ -65,11 +66,15 @@ def transcribe_file(
                 reason = started["rejected"][0]["reason"] if started["rejected"] else "no job started"
                 raise ValueError(reason)
             job_id = started["jobs"][0]["job_id"]
+            already_done = started["jobs"][0]["status"] in FINISHED_STATUSES
             database = Database(database_url)
             try:
                 repository = JobRepository(database)
                 poll = _progress_poller(repository, job_id, on_progress)
-                execution = workflow.wait(workflow.execution_arn(job_id), on_poll=poll)
+                # With a persistent DATABASE_URL the same file maps to the same, finished job.
+                execution = (
+                    None if already_done else workflow.wait(workflow.execution_arn(job_id), on_poll=poll)
+                )
                 poll()
                 status = get_job_status(repository, job_id, include_content=True)
             finally:
