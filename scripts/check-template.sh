@@ -48,6 +48,8 @@ if [[ "${SKIP_SAM_VALIDATE:-0}" != "1" ]]; then
   AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" \
     "$TOOLS/sam/bin/python" tests/template/translate_template.py template.yaml "$expanded"
   .venv/bin/cfn-lint "$expanded"
+  echo "check-template: IAM wildcards in the SAM-expanded template"
+  .venv/bin/python tests/template/template_support.py "$expanded"
 fi
 
 echo "check-template: all checks passed"

@@ -1,5 +1,8 @@
 """Reading template.yaml the way CloudFormation does, and judging its IAM statements.
 
+As a command (``python template_support.py expanded.json``) it checks a template SAM has already
+expanded, so the policies SAM generates pass the same wildcard rules as the ones written by hand.
+
 The template uses short-form intrinsics (``!Ref``, ``!Sub``, ``!GetAtt``...), which a plain YAML loader
 rejects; cfn-lint's decoder turns them into their long form (``{"Fn::Sub": ...}``), so the checks
 below see exactly the structure CloudFormation receives.
@@ -7,6 +10,8 @@ below see exactly the structure CloudFormation receives.
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,3 +175,18 @@ def policy_template_findings(template: Mapping[str, Any]) -> list[str]:
                 continue
             findings.append(f"{name}: policy {policy!r} (AWS managed or unknown) is not allowed")
     return findings
+
+
+def main(paths: list[str]) -> int:
+    """Report wildcard findings of already-expanded templates (JSON), such as SAM's output."""
+    failed = False
+    for path in paths:
+        template = json.loads(Path(path).read_text(encoding="utf-8"))
+        for finding in wildcard_findings(list(policy_statements(template))):
+            print(f"{path}: {finding}")
+            failed = True
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
