@@ -77,3 +77,29 @@ def test_finalize_killed_after_committing_keeps_the_completed_job(make_workflow,
     assert job.status is JobStatus.COMPLETED
     assert jobs.get_content(job_id) == "Transcript of chunk-00000.mp3."
     assert leftover_files(work_dir) == []
+
+
+def test_a_chunk_retried_after_storing_its_transcript_is_not_transcribed_twice(
+    make_workflow, jobs, fake_api, work_dir, tmp_path
+):
+    media = make_speech_like(tmp_path / "once.mp3", 4.0)
+    # A Lambda service error (retried by the state machine) after the transcript reached S3.
+    service_error = type("Lambda.ServiceException", (Exception,), {})
+    with make_workflow() as workflow:
+        original = workflow.handlers["TranscribeChunkFunction"]
+        calls = []
+
+        def lose_first_response(event, context):
+            result = original(event, context)
+            calls.append(event["index"])
+            if len(calls) == 1:
+                raise service_error("response lost")
+            return result
+
+        workflow.handlers["TranscribeChunkFunction"] = lose_first_response
+        key = workflow.upload(media, "uploads/once.mp3")
+        job_id = workflow.deliver_upload_event(key)["jobs"][0]["job_id"]
+        assert workflow.wait(workflow.execution_arn(job_id)).status == "SUCCEEDED"
+    assert calls == [0, 0]
+    assert fake_api.request_count == 1
+    assert jobs.get_content(job_id) == "Transcript of chunk-00000.mp3."

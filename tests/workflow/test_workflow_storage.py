@@ -89,3 +89,15 @@ def test_head_and_download_of_the_source(store, tmp_path):
         media_store.download("uploads/missing.mp3", tmp_path / "missing")
     with pytest.raises(SourceObjectMissingError):
         media_store.head("uploads/missing.mp3")
+
+
+def test_deleting_is_confined_to_the_job_prefix(store):
+    media_store, client = store
+    keys = media_store.job_keys(JOB)
+    media_store.put_json(keys, keys.chunk_result(0), {})
+    media_store.put_json(keys, keys.chunk_result(1), {})
+    with pytest.raises(InvalidObjectKeyError):
+        media_store.delete_prefix(keys, "uploads/")
+    assert media_store.delete_prefix(keys, keys.results_prefix) == 2
+    assert not media_store.exists(keys, keys.chunk_result(0))
+    assert client.get_object(Bucket="media-bucket", Key="uploads/source.mp3")["Body"].read() == b"original"

@@ -33,7 +33,11 @@ class JobKeys:
         return f"{self.prefix}chunks/{_index(index):05d}.mp3"
 
     def chunk_result(self, index: int) -> str:
-        return f"{self.prefix}results/{_index(index):05d}.json"
+        return f"{self.results_prefix}{_index(index):05d}.json"
+
+    @property
+    def results_prefix(self) -> str:
+        return f"{self.prefix}results/"
 
     def transcript(self, fmt: str) -> str:
         if fmt not in TRANSCRIPT_FORMATS:

@@ -60,6 +60,18 @@ class MediaStore:
             version_id=None if version in (None, "null") else version,
         )
 
+    def exists(self, keys: JobKeys, key: str) -> bool:
+        """Whether this job already wrote ``key`` (lets a retried step reuse finished work)."""
+        if not keys.owns(key):
+            raise InvalidObjectKeyError(f"{key!r} is outside the job's prefix {keys.prefix!r}")
+        try:
+            self._client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code", "")) in _MISSING_CODES:
+                return False
+            raise
+        return True
+
     def download(self, key: str, destination: Path, *, bucket: str | None = None) -> Path:
         """Stream an object to disk (multipart, bounded memory) — media can be gigabytes."""
         bucket = self._source_bucket(bucket)
@@ -86,6 +98,19 @@ class MediaStore:
         return self.put_text(
             keys, key, json.dumps(document, ensure_ascii=False), "application/json; charset=utf-8"
         )
+
+    def delete_prefix(self, keys: JobKeys, prefix: str) -> int:
+        """Delete this job's objects under ``prefix`` (inside its own prefix only); returns how many."""
+        if not keys.owns(prefix):
+            raise InvalidObjectKeyError(f"refusing to delete {prefix!r} outside {keys.prefix!r}")
+        deleted = 0
+        paginator = self._client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            batch = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if batch:
+                self._client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+                deleted += len(batch)
+        return deleted
 
     def get_json(self, keys: JobKeys, key: str) -> Any:
         """Read back a document this job wrote; keys from the state input are checked first."""

@@ -36,6 +36,8 @@ def prepare(runtime: Runtime, *, job_id: str, bucket: str, key: str, media_type:
         chunks = asyncio.run(
             split(source, settings.max_chunk_size_bytes, filename, job_id, settings=settings)
         )
+        # Results of an earlier attempt belong to its chunking; a re-run must not reuse them.
+        runtime.store.delete_prefix(keys, keys.results_prefix)
         entries = _upload_chunks(runtime, keys, chunks)
     runtime.jobs.set_chunk_total(job_id, len(entries))
     runtime.jobs.update_progress(job_id, PREPARED_PROGRESS, "audio prepared")

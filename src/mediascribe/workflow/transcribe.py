@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from mediascribe.errors import InvalidObjectKeyError
+from mediascribe.storage import JobKeys
 from mediascribe.transcription.runner import transcribe_chunk
 from mediascribe.workflow.runtime import Runtime
 from mediascribe.workspace import job_workspace
+
+logger = logging.getLogger(__name__)
 
 
 def transcribe_one_chunk(
@@ -19,7 +23,20 @@ def transcribe_one_chunk(
     if chunk.get("key") != chunk_key:
         # The item must name this job's chunk for this position; anything else is a forged input.
         raise InvalidObjectKeyError(f"chunk {index} of job {job_id} must be {chunk_key!r}")
-    with job_workspace(runtime.settings.temp_dir, job_id) as workspace:
+    result_key = keys.chunk_result(index)
+    if runtime.store.exists(keys, result_key):
+        # A retry after the step died between storing the transcript and returning: don't pay twice.
+        logger.info("chunk already transcribed", extra={"chunk_index": index})
+    else:
+        _transcribe_to_s3(runtime, keys, index, chunk_key, chunk, result_key)
+    runtime.jobs.chunk_finished(job_id, index)
+    return {"index": index, "result_key": result_key}
+
+
+def _transcribe_to_s3(
+    runtime: Runtime, keys: JobKeys, index: int, chunk_key: str, chunk: dict[str, Any], result_key: str
+) -> None:
+    with job_workspace(runtime.settings.temp_dir, keys.job_id) as workspace:
         path = runtime.store.download(chunk_key, workspace / f"chunk-{index:05d}.mp3")
         transcript = asyncio.run(
             transcribe_chunk(
@@ -31,6 +48,4 @@ def transcribe_one_chunk(
             )
         )
         path.unlink()
-    result_key = runtime.store.put_json(keys, keys.chunk_result(index), transcript.to_dict())
-    runtime.jobs.chunk_finished(job_id, index)
-    return {"index": index, "result_key": result_key}
+    runtime.store.put_json(keys, result_key, transcript.to_dict())
