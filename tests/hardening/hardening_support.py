@@ -4,8 +4,10 @@ it left nothing behind, wrote nothing outside its job prefix and never touched t
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import subprocess
-import tempfile
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ from mediascribe.config import Settings
 from mediascribe.jobs.models import Job
 from mediascribe.jobs.repository import JobRepository
 from mediascribe.local.runner import ExecutionOutcome, LocalWorkflow
+from mediascribe.observability import SERVICE
 from support.fake_openai import RecordedRequest
 from support.media_factory import ffmpeg_path
 
@@ -49,27 +52,21 @@ def expected_text(chunk_count: int) -> str:
 
 
 def is_silent(audio: bytes) -> bool:
-    """Whether ffmpeg's volumedetect finds nothing above the noise floor in ``audio``."""
-    with tempfile.NamedTemporaryFile(suffix=".mp3") as handle:
-        handle.write(audio)
-        handle.flush()
-        report = subprocess.run(
-            [
-                ffmpeg_path(),
-                "-hide_banner",
-                "-nostats",
-                "-i",
-                handle.name,
-                "-af",
-                "volumedetect",
-                "-f",
-                "null",
-                "-",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stderr
+    """Whether ffmpeg's volumedetect finds nothing above the noise floor in ``audio`` (read from a pipe,
+    so the fake server never writes to the disk the workflow is checked on)."""
+    argv = [
+        ffmpeg_path(),
+        "-hide_banner",
+        "-nostats",
+        "-i",
+        "pipe:0",
+        "-af",
+        "volumedetect",
+        "-f",
+        "null",
+        "-",
+    ]
+    report = subprocess.run(argv, input=audio, capture_output=True, check=True).stderr.decode()
     peak = next(line for line in report.splitlines() if "max_volume:" in line)
     return float(peak.split("max_volume:")[1].split()[0]) < -80.0
 
@@ -77,6 +74,74 @@ def is_silent(audio: bytes) -> bool:
 def text_unless_silent(request: RecordedRequest) -> str:
     """Like the real API: no words for a chunk of pure silence, else text naming the chunk."""
     return "" if is_silent(request.file_bytes) else f"Transcript of {request.filename}."
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not any(seen is record for seen in self.records):  # propagated copies reach us twice
+            self.records.append(record)
+
+
+@contextmanager
+def captured_logs() -> Iterator[list[logging.LogRecord]]:
+    """Every record logged while active, from our loggers (which do not propagate past the service
+    logger the handlers configure) and from everything else via the root logger."""
+    collector = _Collector()
+    targets = [logging.getLogger(SERVICE), logging.getLogger()]
+    for target in targets:
+        target.addHandler(collector)
+    try:
+        yield collector.records
+    finally:
+        for target in targets:
+            target.removeHandler(collector)
+
+
+@dataclass
+class FileAudit:
+    """Paths this process opened for writing and argument lists of programs it ran, while active.
+
+    Uses the interpreter's audit events, so it sees boto3's downloads, our own files and the
+    ffmpeg/ffprobe command lines without patching any of them.
+    """
+
+    written: list[str] = field(default_factory=list)
+    commands: list[list[str]] = field(default_factory=list)
+    active: bool = False
+
+    def hook(self, event: str, args: tuple[Any, ...]) -> None:
+        if not self.active:
+            return
+        if event == "open" and isinstance(args[0], str | Path) and _writes(args[1], args[2]):
+            self.written.append(str(args[0]))
+        elif event == "subprocess.Popen":
+            self.commands.append([str(arg) for arg in args[1]])
+
+
+def _writes(mode: object, flags: object) -> bool:
+    if isinstance(mode, str):
+        return any(ch in mode for ch in "wax+")
+    return isinstance(flags, int) and bool(flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+
+
+_AUDIT = FileAudit()
+sys.addaudithook(_AUDIT.hook)
+
+
+@contextmanager
+def auditing_files() -> Iterator[FileAudit]:
+    """Audit hooks cannot be removed, so one hook serves every test and is switched on and off."""
+    _AUDIT.written.clear()
+    _AUDIT.commands.clear()
+    _AUDIT.active = True
+    try:
+        yield _AUDIT
+    finally:
+        _AUDIT.active = False
 
 
 @dataclass
