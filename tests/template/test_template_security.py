@@ -20,13 +20,19 @@ from template_support import (
 # What each function may touch: our managed policies by name, plus "db" (the database secret),
 # "openai" (the API key secret) and "states" (starting executions). Anything more is a finding.
 EXPECTED_ACCESS: dict[str, set[str]] = {
-    "StartJobFunction": {"SourceReadPolicy", "db", "states"},
-    "JobsApiFunction": {"SourceReadPolicy", "SourceUploadPolicy", "db", "states"},
+    "StartJobFunction": {"BucketListPolicy", "SourceReadPolicy", "db", "states"},
+    "JobsApiFunction": {"BucketListPolicy", "SourceReadPolicy", "SourceUploadPolicy", "db", "states"},
     "SweepStaleJobsFunction": {"db"},
-    "ProbeMediaFunction": {"SourceReadPolicy", "db"},
-    "PrepareAudioFunction": {"SourceReadPolicy", "WorkWritePolicy", "db"},
-    "TranscribeChunkFunction": {"WorkReadPolicy", "WorkWritePolicy", "db", "openai"},
-    "FinalizeTranscriptFunction": {"WorkReadPolicy", "WorkWritePolicy", "db"},
+    "ProbeMediaFunction": {"BucketListPolicy", "SourceReadPolicy", "db"},
+    "PrepareAudioFunction": {
+        "BucketListPolicy",
+        "SourceReadPolicy",
+        "WorkReadPolicy",
+        "WorkWritePolicy",
+        "db",
+    },
+    "TranscribeChunkFunction": {"BucketListPolicy", "WorkReadPolicy", "WorkWritePolicy", "db", "openai"},
+    "FinalizeTranscriptFunction": {"BucketListPolicy", "WorkReadPolicy", "WorkWritePolicy", "db"},
     "MarkJobSkippedFunction": {"db"},
     "MarkJobFailedFunction": {"db"},
 }
@@ -107,6 +113,21 @@ def test_s3_grants_are_scoped_to_one_prefix_of_the_media_bucket(template: dict[s
                     assert "/" not in arn.split(":::", 1)[1], f"{name}: ListBucket names the bucket itself"
                 else:
                     assert arn.endswith(("/${UploadPrefix}*", "/${WorkPrefix}*")), f"{name}: {arn}"
+
+
+def test_work_files_can_be_replaced_and_deleted_but_sources_never(template: dict[str, Any]) -> None:
+    """A step starting over deletes its own partial results; nothing may delete or overwrite uploads."""
+    policies = resources_of_type(template, "AWS::IAM::ManagedPolicy")
+    by_prefix: dict[str, set[str]] = {}
+    for policy in policies.values():
+        for statement in as_list(policy["Properties"]["PolicyDocument"]["Statement"]):
+            for resource in as_list(statement["Resource"]):
+                arn = literal_text(resource) or ""
+                prefix = arn.rsplit("/", 1)[-1] if "/" in arn else ""
+                by_prefix.setdefault(prefix, set()).update(as_list(statement["Action"]))
+    assert {"s3:PutObject", "s3:DeleteObject", "s3:GetObject"} <= by_prefix["${WorkPrefix}*"]
+    assert by_prefix["${UploadPrefix}*"] == {"s3:GetObject", "s3:PutObject"}
+    assert by_prefix[""] == {"s3:ListBucket"}
 
 
 def test_bucket_name_is_built_the_same_way_everywhere_without_a_cycle(template: dict[str, Any]) -> None:
