@@ -48,7 +48,6 @@ class Settings:
     transcription_prompt: str | None = None
     local_model_path: str | None = None
     local_compute_type: str = "int8"
-    transcription_concurrency: int = 4
 
     # Jobs database
     database_url: str | None = field(default=None, repr=False)
@@ -92,8 +91,8 @@ class Settings:
             )
         if self.transcription_engine not in ("auto", "openai", "local"):
             raise ConfigurationError("TRANSCRIPTION_ENGINE must be auto, openai or local")
-        if self.transcription_concurrency < 1 or self.max_chunks < 1:
-            raise ConfigurationError("concurrency and MAX_CHUNKS must be positive")
+        if self.max_chunks < 1:
+            raise ConfigurationError("MAX_CHUNKS must be positive")
         if self.max_duration_seconds <= 0:
             raise ConfigurationError("MAX_DURATION_SECONDS must be positive")
         for prefix in (self.upload_prefix, self.work_prefix):
