@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Runs the whole suite; "no tests collected" (pytest exit code 5) is not a failure of the suite.
+# The whole suite: static checks of template.yaml first (cfn-lint, checkov, sam validate), then pytest,
+# so pytest's summary is the last thing printed. "No tests collected" (pytest exit code 5) is not a
+# failure of the suite; a failing template check is.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+checks=0
+bash scripts/check-template.sh || checks=1
 .venv/bin/python -m pytest "$@"
 code=$?
 if [[ $code -eq 5 ]]; then
   echo "pytest collected no tests"
   code=0
 fi
-# Static checks of template.yaml (cfn-lint, checkov, sam validate); a failure fails the run.
-if ! bash scripts/check-template.sh; then
+if [[ $checks -ne 0 ]]; then
+  echo "template checks failed (see the check-template output above)" >&2
   [[ $code -eq 0 ]] && code=1
 fi
 exit $code
