@@ -32,7 +32,7 @@ lint: setup
 	$(BIN)/python -m mediascribe.local.asl_lint statemachine/transcribe_media.asl.json
 
 bench: setup
-	$(BIN)/python bench/run_all.py
+	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .aws-sam demo-output .pytest_cache
