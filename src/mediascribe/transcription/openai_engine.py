@@ -124,6 +124,11 @@ class OpenAIEngine:
                 "transcription request failed",
                 extra={**log_fields, "error": type(error).__name__, "status": _status_of(exc)},
             )
+            if self._api_key and self._api_key in str(error):
+                # The message quotes the response, which a gateway may fill with the key it refused; the
+                # error becomes a job message, an execution cause and log lines, so the key goes, and so
+                # does the chained SDK exception that quotes it too.
+                raise type(error)(str(error).replace(self._api_key, "[redacted]")) from None
             raise error from exc
         return _engine_result(response)
 
