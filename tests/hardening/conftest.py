@@ -9,14 +9,12 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
-from hardening_support import TEMPLATE, text_unless_silent
+from hardening_support import DUMMY_API_KEY, TEMPLATE, text_unless_silent
 
 from mediascribe.jobs.database import Database
 from mediascribe.jobs.repository import JobRepository
 from mediascribe.local.runner import LocalOptions, LocalWorkflow
 from support.fake_openai import FakeTranscriptionServer
-
-DUMMY_API_KEY = "sk-hardening-dummy-key-0123456789"
 
 WorkflowFactory = Callable[..., AbstractContextManager[LocalWorkflow]]
 

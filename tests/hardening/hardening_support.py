@@ -32,6 +32,8 @@ TEMPLATE = REPO / "template.yaml"
 # The smallest chunk limit settings accept: a few seconds of 64 kbit/s mp3 per chunk.
 SMALL_CHUNK_BYTES = 65536
 WORK_PREFIX = Settings().work_prefix
+# Recognisable, so a test can search every output for it.
+DUMMY_API_KEY = "sk-hardening-dummy-key-0123456789"
 # The S3 operations that read or change an object, and the request parameter naming it.
 _READS = {"GetObject", "HeadObject"}
 _WRITES = {
@@ -78,29 +80,36 @@ def text_unless_silent(request: RecordedRequest) -> str:
     return "" if is_silent(request.file_bytes) else f"Transcript of {request.filename}."
 
 
-class _Collector(logging.Handler):
+class LogCapture(logging.Handler):
+    """Records logged while active, and each as the JSON line the handlers' logger printed for it
+    (formatted at emit time, so it carries the correlation id and Lambda context of that moment)."""
+
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.records: list[logging.LogRecord] = []
+        self.lines: list[str] = []
+        service_handlers = logging.getLogger(SERVICE).handlers
+        self._json = service_handlers[0].formatter if service_handlers else None
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not any(seen is record for seen in self.records):  # propagated copies reach us twice
-            self.records.append(record)
+        if any(seen is record for seen in self.records):  # propagated copies reach us twice
+            return
+        self.records.append(record)
+        self.lines.append(self._json.format(record) if self._json else record.getMessage())
 
 
 @contextmanager
-def captured_logs() -> Iterator[list[logging.LogRecord]]:
-    """Every record logged while active, from our loggers (which do not propagate past the service
-    logger the handlers configure) and from everything else via the root logger."""
-    collector = _Collector()
+def captured_logs() -> Iterator[LogCapture]:
+    """Every record logged while active, from our loggers and, via the root logger, everyone else's."""
+    capture = LogCapture()
     targets = [logging.getLogger(SERVICE), logging.getLogger()]
     for target in targets:
-        target.addHandler(collector)
+        target.addHandler(capture)
     try:
-        yield collector.records
+        yield capture
     finally:
         for target in targets:
-            target.removeHandler(collector)
+            target.removeHandler(capture)
 
 
 @dataclass

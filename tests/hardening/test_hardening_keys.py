@@ -106,7 +106,7 @@ def _event_for(bucket: str, key: str) -> dict:
 def test_keys_outside_the_upload_prefix_or_with_control_characters_are_rejected_before_a_job_exists(
     key, make_workflow, database, work_dir
 ):
-    with make_workflow() as workflow, captured_logs() as records:
+    with make_workflow() as workflow, captured_logs() as logs:
         keys_before = workflow.keys()
         run = deliver_and_wait(workflow, _event_for(workflow.options.bucket, key), key)
         assert run.job_id is None
@@ -116,7 +116,7 @@ def test_keys_outside_the_upload_prefix_or_with_control_characters_are_rejected_
         assert workflow.keys() == keys_before
     assert database.run(_job_ids) == []
     assert tree(work_dir) == []
-    rejections = [record for record in records if record.getMessage() == "upload rejected"]
+    rejections = [record for record in logs.records if record.getMessage() == "upload rejected"]
     assert len(rejections) == 1
     assert rejections[0].levelno == logging.WARNING
     reason = rejections[0].reason
