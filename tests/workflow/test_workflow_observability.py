@@ -31,9 +31,12 @@ def json_log():
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logger.registered_formatter)
     tree = logging.getLogger("mediascribe")
+    level = tree.level
+    tree.setLevel(logging.INFO)
     tree.addHandler(handler)
     yield stream
     tree.removeHandler(handler)
+    tree.setLevel(level)
 
 
 @pytest.fixture
