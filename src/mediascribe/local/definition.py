@@ -6,11 +6,8 @@ same, so the file that runs on moto is byte-for-byte the file that is deployed.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
 
 from mediascribe.errors import ConfigurationError
 
@@ -30,11 +27,9 @@ def substitute(text: str, values: Mapping[str, object]) -> str:
     return PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), text)
 
 
-def load_definition(path: Path, values: Mapping[str, object]) -> dict[str, Any]:
-    return json.loads(substitute(path.read_text(encoding="utf-8"), values))
-
-
-def sample_substitutions(text: str, *, region: str = "us-east-1", account: str = "123456789012") -> dict[str, str]:
+def sample_substitutions(
+    text: str, *, region: str = "us-east-1", account: str = "123456789012"
+) -> dict[str, str]:
     """Plausible values for every placeholder, so linters see a definition shaped like the deployed one."""
     values: dict[str, str] = {}
     for name in placeholders(text):
