@@ -18,6 +18,7 @@ from hardening_support import (
     object_digest,
     run_upload,
     settled,
+    text_unless_silent,
 )
 
 from mediascribe.jobs.models import JobStatus
@@ -128,6 +129,24 @@ def test_pure_silence_completes_with_an_empty_transcript(
         assert workflow.read_text(job.result["outputs"]["txt"]).strip() == ""
         assert fake_api.request_count == job.chunks_total == 1
         assert_contained(workflow, run, work_dir=work_dir)
+
+
+def test_silent_chunks_inside_speech_add_no_words_and_the_rest_keeps_its_order(
+    media_library, make_workflow, jobs, fake_api, work_dir
+):
+    """A long pause yields chunks the API finds empty; they must neither fail the job nor leave gaps."""
+    media = media_library.get(
+        "pause.mp3", lambda path: make_audio(path, 40.0, fmt="mp3", gaps=[(8.0, 24.0)], bitrate="64k")
+    )
+    with make_workflow(MAX_CHUNK_SIZE_BYTES=str(SMALL_CHUNK_BYTES)) as workflow:
+        run = run_upload(workflow, media, "uploads/long pause.mp3")
+        assert_contained(workflow, run, work_dir=work_dir)
+    job = settled(jobs, run)
+    assert job.status is JobStatus.COMPLETED
+    answered = {request.filename: text_unless_silent(request) for request in fake_api.requests}
+    in_order = [answered[f"chunk-{index:05d}.mp3"] for index in range(job.chunks_total or 0)]
+    assert "" in in_order and any(in_order)
+    assert jobs.get_content(job.id) == " ".join(text for text in in_order if text)
 
 
 @dataclass(frozen=True)
