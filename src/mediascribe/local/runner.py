@@ -15,6 +15,7 @@ import os
 import threading
 import time
 import urllib.parse
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -97,6 +98,10 @@ class LocalWorkflow:
         from moto import mock_aws
 
         self._stack.enter_context(_environment(self._handler_environment()))
+        self._stack.enter_context(warnings.catch_warnings())
+        # Map items run concurrently in this one process and share Powertools' metric store, so a
+        # flush can find it already emptied by another invocation (Lambda runs one per container).
+        warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
         self._stack.callback(_forget_containers)
         _forget_containers()
         self._stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
