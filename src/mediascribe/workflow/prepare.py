@@ -40,7 +40,7 @@ def prepare(runtime: Runtime, *, job_id: str, bucket: str, key: str, media_type:
         runtime.store.delete_prefix(keys, keys.results_prefix)
         entries = _upload_chunks(runtime, keys, chunks)
     runtime.jobs.set_chunk_total(job_id, len(entries))
-    runtime.jobs.update_progress(job_id, PREPARED_PROGRESS, "audio prepared")
+    runtime.jobs.update_progress(job_id, PREPARED_PROGRESS, "transcribing chunks")
     logger.info("audio prepared", extra={"chunk_count": len(entries)})
     return {"chunk_count": len(entries), "chunks": entries}
 

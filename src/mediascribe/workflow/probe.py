@@ -29,7 +29,8 @@ def probe(
         source = download_source(runtime.store, bucket, key, workspace)
         info = asyncio.run(probe_media(source, settings=runtime.settings, filename=display_name(key)))
     runtime.jobs.record_media(job_id, str(info.media_type), info.duration_seconds)
-    runtime.jobs.update_progress(job_id, PROBED_PROGRESS, "media probed")
+    # The stage names what the job does next, which is what someone polling wants to know.
+    runtime.jobs.update_progress(job_id, PROBED_PROGRESS, "preparing audio")
     logger.info(
         "media probed",
         extra={"media_type": str(info.media_type), "duration_seconds": info.duration_seconds},
