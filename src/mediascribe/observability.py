@@ -74,7 +74,10 @@ def lambda_step(step: str) -> Callable[[StepFunction], LambdaHandler]:
         @functools.wraps(body)
         def invoke(event: dict[str, Any], context: Any) -> Any:
             settings = container_settings()
-            copy_config_to_registered_loggers(source_logger=logger, include=_FOREIGN_LOGGERS)
+            # Their format, not our level: the SDKs' debug output can include request details.
+            copy_config_to_registered_loggers(
+                source_logger=logger, include=_FOREIGN_LOGGERS, ignore_log_level=True
+            )
             remove_stale_workspaces(settings.temp_dir)
             job_id = event.get("job_id") if isinstance(event, dict) else None
             if isinstance(job_id, str):
