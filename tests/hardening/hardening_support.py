@@ -182,7 +182,8 @@ def recording_s3(workflow: LocalWorkflow) -> Iterator[S3Calls]:
     """
     workflow.client("s3")
     calls = S3Calls()
-    boto3.setup_default_session()
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
     session = boto3.DEFAULT_SESSION
     assert session is not None
     session.events.register("provide-client-params.s3", calls.record)
