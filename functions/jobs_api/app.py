@@ -7,6 +7,7 @@ GET  /jobs/{job_id}   [?include=content]                 → 200 status document
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 from typing import Any
 
@@ -34,7 +35,10 @@ def _json(status: HTTPStatus, body: dict[str, Any]) -> Response:
 
 @app.post("/jobs")
 def submit() -> Response:
-    body = app.current_event.json_body if app.current_event.body else None
+    try:
+        body = app.current_event.json_body if app.current_event.body else None
+    except json.JSONDecodeError:
+        body = None
     if not isinstance(body, dict):
         return _json(HTTPStatus.BAD_REQUEST, {"message": "expected a JSON object"})
     runtime = _runtime()

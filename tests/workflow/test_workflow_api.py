@@ -78,6 +78,10 @@ def test_bad_requests_are_400_and_unknown_jobs_404(make_workflow):
         assert _call(workflow, "GET", "/jobs/not-a-job-id")[0] == 400
         assert _call(workflow, "GET", "/jobs/00000000-0000-4000-8000-000000000000")[0] == 404
         assert _call(workflow, "POST", "/jobs", ["not", "an", "object"])[0] == 400
+        malformed = _request("POST", "/jobs")
+        malformed["body"] = "{not json"
+        payload, error = workflow.invoke("JobsApiFunction", malformed)
+        assert (error, payload["statusCode"]) == (None, 400)
         assert _call(workflow, "POST", "/jobs", {"key": "uploads/never-uploaded.mp3"})[0] == 400
         assert _call(workflow, "POST", "/jobs", {"key": "elsewhere/file.mp3"})[0] == 400
         assert (
