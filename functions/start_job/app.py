@@ -20,6 +20,10 @@ def lambda_handler(event: dict[str, Any], context: Any, settings: Settings) -> d
     anything else, such as the database being down, raises so the event is retried."""
     runtime = runtime_for(settings)
     started, rejected = [], []
+    if "Records" not in event:
+        # S3 sends an "s3:TestEvent" without records when the notification is configured.
+        logger.info("event without records ignored", extra={"event_kind": event.get("Event")})
+        return {"jobs": started, "rejected": rejected}
     for record in S3Event(event).records:
         s3_object = record.s3.get_object
         key = unquote_plus(s3_object.key)  # S3 notifications carry URL-encoded keys

@@ -69,3 +69,16 @@ def test_a_new_upload_under_the_same_key_is_a_new_job(make_workflow, jobs, tmp_p
         assert second != first
         assert workflow.wait(workflow.execution_arn(second)).status == "SUCCEEDED"
         assert len(workflow.executions()) == 2
+
+
+def test_the_s3_test_event_and_keys_outside_the_upload_prefix_start_nothing(make_workflow, tmp_path):
+    media = make_speech_like(tmp_path / "elsewhere.mp3", 2.0)
+    with make_workflow() as workflow:
+        test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": workflow.options.bucket}
+        assert workflow.invoke("StartJobFunction", test_event) == ({"jobs": [], "rejected": []}, None)
+        key = workflow.upload(media, "jobs/not-an-upload.mp3")
+        payload, error = workflow.invoke("StartJobFunction", workflow.s3_event(key))
+        assert error is None
+        assert payload["jobs"] == []
+        assert payload["rejected"][0]["key"] == key
+        assert workflow.executions() == []
