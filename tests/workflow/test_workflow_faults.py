@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from workflow_support import run_file
+from workflow_support import leftover_files, run_file
 
 from mediascribe.jobs.models import JobStatus
-from support.fake_openai import error_reply
+from support.fake_openai import Reply, error_reply
 from support.media_factory import make_speech_like
 
 
@@ -81,3 +81,20 @@ def test_one_chunk_failing_permanently_fails_the_whole_job_without_content(
     assert job.progress < 100
     assert jobs.get_content(job_id) is None
     assert fake_api.request_count == 1
+
+
+def test_a_failed_map_is_reported_only_after_chunks_still_running_have_ended(
+    make_workflow, jobs, fake_api, work_dir, tmp_path
+):
+    media = make_speech_like(tmp_path / "stragglers.mp3", 30.0, bitrate="64k", channels=1, sample_rate=22050)
+    # The first request is refused at once; the chunks already in flight answer much later.
+    fake_api.script(error_reply(400), *[Reply(delay_seconds=1.5)] * 3)
+    with make_workflow(MAX_CHUNK_SIZE_BYTES="65536", map_max_concurrency=4) as workflow:
+        job_id, status = run_file(workflow, media)
+        assert status == "FAILED"
+        assert workflow.invocations.in_flight == 0
+        assert leftover_files(work_dir) == []
+        chunk_invocations = workflow.invocations.of("TranscribeChunkFunction")
+    assert len(chunk_invocations) == fake_api.request_count > 1
+    assert jobs.get(job_id).status is JobStatus.FAILED
+    assert jobs.get_content(job_id) is None

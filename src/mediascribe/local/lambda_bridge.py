@@ -89,14 +89,37 @@ def error_payload(exc: BaseException) -> dict[str, Any]:
 
 @dataclass
 class InvocationLog:
-    """Every invocation the bridge served, for tests and benchmarks (which step, how long, errored)."""
+    """Every invocation the bridge served, for tests and benchmarks (which step, how long, errored),
+    and how many are still running.
+
+    When one Map item fails, Step Functions fails the Map while items already invoked keep running to
+    their end, as in AWS. Waiting for those stragglers before reading results keeps local runs and
+    tests deterministic and lets them finish before the moto world is torn down.
+    """
 
     records: list[dict[str, Any]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    in_flight: int = 0
+    _lock: threading.Condition = field(default_factory=threading.Condition)
 
     def add(self, **record: Any) -> None:
         with self._lock:
             self.records.append(record)
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        with self._lock:
+            self.in_flight += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+                self._lock.notify_all()
+
+    def wait_idle(self, timeout_seconds: float) -> bool:
+        """Block until no invocation is running; False if some still are after the timeout."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self.in_flight == 0, timeout_seconds)
 
     def of(self, function_name: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -130,7 +153,8 @@ def route_invocations(handlers: dict[str, Handler], log: InvocationLog) -> Itera
         )
         started = time.perf_counter()
         try:
-            result = handler(event, context)
+            with log.running():
+                result = handler(event, context)
         except Exception as exc:
             log.add(
                 function=self.function_name,

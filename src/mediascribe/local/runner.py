@@ -36,6 +36,8 @@ REGION = "us-east-1"
 DEFAULT_BUCKET = "mediascribe-local"
 ROLE_NAME = "mediascribe-local"
 FINISHED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+# How long leaving a run waits for Lambda invocations still running (stragglers of a failed Map).
+STRAGGLER_GRACE_SECONDS = 120.0
 # Variables that must not leak from the caller's shell into the handlers of a local run.
 _ISOLATED_VARIABLES = (
     "AWS_PROFILE",
@@ -92,6 +94,7 @@ class LocalWorkflow:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.invocations.wait_idle(STRAGGLER_GRACE_SECONDS)
         self._stack.close()
 
     def _start(self) -> None:
@@ -241,6 +244,7 @@ class LocalWorkflow:
             if on_poll is not None:
                 on_poll()
             if described["status"] in FINISHED:
+                self.invocations.wait_idle(max(0.0, deadline - time.monotonic()))
                 output = described.get("output")
                 return ExecutionOutcome(
                     execution_arn=execution_arn,
