@@ -1,4 +1,5 @@
-"""Shared fixtures: a real PostgreSQL for the session, a migrated and emptied database per test.
+"""Shared fixtures: a real PostgreSQL for the session, a migrated and emptied database per test, and
+the local workflow (the template's state machine on moto) wired to the fake transcription server.
 
 Without ``DATABASE_URL`` every pytest session starts its own throwaway cluster on a free port, so
 sessions running side by side never see each other's rows. With ``DATABASE_URL`` the session works in
@@ -10,8 +11,9 @@ from __future__ import annotations
 
 import uuid
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -22,6 +24,11 @@ from mediascribe.config import Settings
 from mediascribe.jobs.database import Database
 from mediascribe.jobs.repository import JobRepository
 from mediascribe.local.postgres import LocalPostgres
+from mediascribe.local.runner import LocalOptions, LocalWorkflow
+from support.fake_openai import FakeTranscriptionServer
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
+WorkflowFactory = Callable[..., AbstractContextManager[LocalWorkflow]]
 
 
 @contextmanager
@@ -82,3 +89,61 @@ def database(_migrated: str) -> Iterator[Database]:
 @pytest.fixture
 def job_repository(database: Database) -> JobRepository:
     return JobRepository(database)
+
+
+@pytest.fixture
+def jobs(job_repository: JobRepository) -> JobRepository:
+    return job_repository
+
+
+@pytest.fixture
+def test_api_key() -> str:
+    """The API key the handlers send; never a real one."""
+    return "sk-test-not-a-real-key"
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeTranscriptionServer]:
+    with FakeTranscriptionServer() as server:
+        yield server
+
+
+@pytest.fixture
+def work_dir(tmp_path: Path) -> Path:
+    """The handlers' TEMP_DIR: job workspaces appear and must disappear here."""
+    path = tmp_path / "lambda-tmp"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def make_workflow(
+    database: Database,
+    postgres_dsn: str,
+    fake_api: FakeTranscriptionServer,
+    work_dir: Path,
+    test_api_key: str,
+) -> WorkflowFactory:
+    """``with make_workflow(**env) as wf:`` — a fresh moto world whose handlers use the fake API."""
+
+    @contextmanager
+    def factory(
+        map_max_concurrency: int | None = None, database_url: str | None = None, **environment: str
+    ) -> Iterator[LocalWorkflow]:
+        env = {
+            "TRANSCRIPTION_ENGINE": "openai",
+            "OPENAI_API_KEY": test_api_key,
+            "OPENAI_BASE_URL": fake_api.base_url,
+            "OPENAI_MAX_RETRIES": "1",
+            **environment,
+        }
+        options = LocalOptions(
+            database_url=database_url or postgres_dsn,
+            temp_dir=work_dir,
+            map_max_concurrency=map_max_concurrency,
+            environment=env,
+        )
+        with LocalWorkflow(TEMPLATE, options) as workflow:
+            yield workflow
+
+    return factory

@@ -4,34 +4,13 @@ real PostgreSQL, real ffmpeg and the real OpenAI SDK talking to the fake transcr
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
-from hardening_support import DUMMY_API_KEY, TEMPLATE, text_unless_silent
+from hardening_support import DUMMY_API_KEY, text_unless_silent
 
-from mediascribe.jobs.database import Database
-from mediascribe.jobs.repository import JobRepository
-from mediascribe.local.runner import LocalOptions, LocalWorkflow
 from support.fake_openai import FakeTranscriptionServer
-
-WorkflowFactory = Callable[..., AbstractContextManager[LocalWorkflow]]
-
-
-class MediaLibrary:
-    """Generated media shared by the whole session: each file is made once, on first use."""
-
-    def __init__(self, directory: Path) -> None:
-        self._directory = directory
-        self._made: dict[str, Path] = {}
-
-    def get(self, name: str, make: Callable[[Path], Path]) -> Path:
-        if name not in self._made:
-            folder = self._directory / str(len(self._made))
-            folder.mkdir()
-            self._made[name] = make(folder / name)
-        return self._made[name]
+from support.media_library import MediaLibrary
 
 
 @pytest.fixture(scope="session")
@@ -40,50 +19,15 @@ def media_library(tmp_path_factory: pytest.TempPathFactory) -> MediaLibrary:
 
 
 @pytest.fixture
-def fake_api() -> Iterator[FakeTranscriptionServer]:
-    with FakeTranscriptionServer(text_for=text_unless_silent, api_key=DUMMY_API_KEY) as server:
+def test_api_key() -> str:
+    """A key recognisable in any log line, row or document it might leak into."""
+    return DUMMY_API_KEY
+
+
+@pytest.fixture
+def fake_api(test_api_key: str) -> Iterator[FakeTranscriptionServer]:
+    with FakeTranscriptionServer(text_for=text_unless_silent, api_key=test_api_key) as server:
         yield server
-
-
-@pytest.fixture
-def work_dir(tmp_path: Path) -> Path:
-    path = tmp_path / "lambda-tmp"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def make_workflow(
-    database: Database, postgres_dsn: str, fake_api: FakeTranscriptionServer, work_dir: Path
-) -> WorkflowFactory:
-    """``with make_workflow(**env) as wf:`` — a fresh moto world whose handlers use the fake API."""
-
-    @contextmanager
-    def factory(
-        map_max_concurrency: int | None = None, database_url: str | None = None, **environment: str
-    ) -> Iterator[LocalWorkflow]:
-        env = {
-            "TRANSCRIPTION_ENGINE": "openai",
-            "OPENAI_API_KEY": DUMMY_API_KEY,
-            "OPENAI_BASE_URL": fake_api.base_url,
-            "OPENAI_MAX_RETRIES": "1",
-            **environment,
-        }
-        options = LocalOptions(
-            database_url=database_url or postgres_dsn,
-            temp_dir=work_dir,
-            map_max_concurrency=map_max_concurrency,
-            environment=env,
-        )
-        with LocalWorkflow(TEMPLATE, options) as workflow:
-            yield workflow
-
-    return factory
-
-
-@pytest.fixture
-def jobs(database: Database) -> JobRepository:
-    return JobRepository(database)
 
 
 @pytest.fixture

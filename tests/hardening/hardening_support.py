@@ -27,8 +27,6 @@ from mediascribe.observability import SERVICE
 from support.fake_openai import RecordedRequest
 from support.media_factory import ffmpeg_path
 
-REPO = Path(__file__).resolve().parents[2]
-TEMPLATE = REPO / "template.yaml"
 # The smallest chunk limit settings accept: a few seconds of 64 kbit/s mp3 per chunk.
 SMALL_CHUNK_BYTES = 65536
 WORK_PREFIX = Settings().work_prefix
