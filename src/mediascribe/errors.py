@@ -70,6 +70,10 @@ class FFmpegError(MediascribeError):
     """ffmpeg or ffprobe failed in a way not explained by the input (binary missing, crashed)."""
 
 
+class StorageError(MediascribeError):
+    """S3 reported that part of an operation failed (e.g. some objects of a batch delete)."""
+
+
 class TranscriptionError(MediascribeError):
     """Base for errors of the transcription engines."""
 
@@ -110,6 +114,4 @@ class DatabaseUnavailableError(MediascribeError):
     retryable = True
 
 
-RETRYABLE_ERROR_NAMES = tuple(
-    cls.__name__ for cls in (RetryableTranscriptionError, DatabaseUnavailableError)
-)
+RETRYABLE_ERROR_NAMES = tuple(cls.__name__ for cls in (RetryableTranscriptionError, DatabaseUnavailableError))

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from moto import mock_aws
 
-from mediascribe.errors import InvalidJobIdError, InvalidObjectKeyError, SourceObjectMissingError
+from mediascribe.errors import (
+    InvalidJobIdError,
+    InvalidObjectKeyError,
+    SourceObjectMissingError,
+    StorageError,
+)
 from mediascribe.storage import JobKeys, MediaStore, upload_key
 
 JOB = "5e5bf43a-895e-5e60-a69a-c91905330277"
@@ -101,3 +107,18 @@ def test_deleting_is_confined_to_the_job_prefix(store):
     assert media_store.delete_prefix(keys, keys.results_prefix) == 2
     assert not media_store.exists(keys, keys.chunk_result(0))
     assert client.get_object(Bucket="media-bucket", Key="uploads/source.mp3")["Body"].read() == b"original"
+
+
+def test_objects_a_batch_delete_refused_are_an_error_not_a_silent_success():
+    client = boto3.client("s3", region_name="us-east-1")
+    media_store = MediaStore(client, "media-bucket", "jobs/")
+    keys = media_store.job_keys(JOB)
+    stale = keys.chunk_result(0)
+    with Stubber(client) as stub:
+        stub.add_response("list_objects_v2", {"Contents": [{"Key": stale}], "IsTruncated": False})
+        stub.add_response(
+            "delete_objects",
+            {"Errors": [{"Key": stale, "Code": "AccessDenied", "Message": "Access Denied"}]},
+        )
+        with pytest.raises(StorageError, match="AccessDenied"):
+            media_store.delete_prefix(keys, keys.results_prefix)

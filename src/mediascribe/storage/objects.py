@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mediascribe.errors import InvalidObjectKeyError, SourceObjectMissingError
+from mediascribe.errors import InvalidObjectKeyError, SourceObjectMissingError, StorageError
 from mediascribe.ids import validate_bucket, validate_object_key
 from mediascribe.storage.keys import JobKeys
 
@@ -108,7 +108,16 @@ class MediaStore:
         for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
             batch = [{"Key": item["Key"]} for item in page.get("Contents", [])]
             if batch:
-                self._client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+                response = self._client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}
+                )
+                # A batch delete answers 200 even when objects were refused; they are listed here.
+                if errors := response.get("Errors"):
+                    first = errors[0]
+                    raise StorageError(
+                        f"could not delete {len(errors)} object(s) under {prefix!r}: "
+                        f"{first.get('Code')} {first.get('Message', '')} ({first.get('Key')})"
+                    )
                 deleted += len(batch)
         return deleted
 
