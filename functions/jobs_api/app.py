@@ -3,6 +3,7 @@
 POST /jobs            {"key": "...", "bucket"?: "..."}   → 202 {job_id, status, status_url}
 POST /jobs            {"upload": {"filename": "..."}}    → 201 {upload_url, key, method, expires_in}
 GET  /jobs/{job_id}   [?include=content]                 → 200 status document | 400 | 404
+POST /jobs/{job_id}/retry                                → 202 new attempt of a failed job | 404 | 409
 """
 
 from __future__ import annotations
@@ -14,13 +15,19 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
 from mediascribe.config import Settings
-from mediascribe.errors import InvalidInputError, InvalidJobIdError, InvalidObjectKeyError, JobNotFoundError
+from mediascribe.errors import (
+    IllegalTransitionError,
+    InvalidInputError,
+    InvalidJobIdError,
+    InvalidObjectKeyError,
+    JobNotFoundError,
+)
 from mediascribe.jobs.status import get_job_status
 from mediascribe.observability import bind_job, lambda_step
 from mediascribe.storage import upload_key
 from mediascribe.storage.objects import PRESIGNED_UPLOAD_SECONDS
 from mediascribe.workflow.runtime import Runtime, runtime_for
-from mediascribe.workflow.start import start_job
+from mediascribe.workflow.start import retry_job, start_job
 
 app = APIGatewayRestResolver()
 
@@ -70,9 +77,22 @@ def status(job_id: str) -> dict[str, Any]:
     return document
 
 
+@app.post("/jobs/<job_id>/retry")
+def retry(job_id: str) -> Response:
+    runtime = _runtime()
+    job = retry_job(runtime, runtime.sfn, job_id)
+    bind_job(job.job_id)
+    return _json(HTTPStatus.ACCEPTED, {**job.to_dict(), "status_url": f"/jobs/{job.job_id}"})
+
+
 @app.exception_handler([InvalidJobIdError, InvalidObjectKeyError, InvalidInputError])
 def bad_request(exc: Exception) -> Response:
     return _json(HTTPStatus.BAD_REQUEST, {"message": str(exc)})
+
+
+@app.exception_handler(IllegalTransitionError)
+def conflict(exc: IllegalTransitionError) -> Response:
+    return _json(HTTPStatus.CONFLICT, {"message": str(exc)})
 
 
 @app.exception_handler(JobNotFoundError)

@@ -187,7 +187,7 @@ def test_api_requires_iam_on_every_method(template: dict[str, Any]) -> None:
             assert properties.get("RestApiId") == {"Ref": "JobsApi"}, f"{name}: implicit API without auth"
             assert properties.get("Auth", {}).get("Authorizer", "AWS_IAM") == "AWS_IAM"
             routes.add((properties["Method"].upper(), properties["Path"]))
-    assert routes == {("POST", "/jobs"), ("GET", "/jobs/{job_id}")}
+    assert routes == {("POST", "/jobs"), ("GET", "/jobs/{job_id}"), ("POST", "/jobs/{job_id}/retry")}
 
 
 def test_secrets_reach_functions_only_by_arn(template: dict[str, Any]) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import urllib.parse
 
+from support.fake_openai import error_reply
 from support.media_factory import make_speech_like
 
 
 def _request(method: str, path: str, body: object = None, query: dict | None = None) -> dict:
-    resource = "/jobs/{job_id}" if path.count("/") == 2 else "/jobs"
+    parts = path.strip("/").split("/")
+    resource = "/".join(["", "jobs", *(["{job_id}"] if len(parts) > 1 else []), *parts[2:]])
     return {
         "resource": resource,
         "path": path,
@@ -18,7 +20,7 @@ def _request(method: str, path: str, body: object = None, query: dict | None = N
         "multiValueHeaders": {},
         "queryStringParameters": query,
         "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
-        "pathParameters": {"job_id": path.rsplit("/", 1)[1]} if resource != "/jobs" else None,
+        "pathParameters": {"job_id": parts[1]} if len(parts) > 1 else None,
         "requestContext": {
             "resourcePath": resource,
             "httpMethod": method,
@@ -88,3 +90,27 @@ def test_bad_requests_are_400_and_unknown_jobs_404(make_workflow):
             _call(workflow, "POST", "/jobs", {"bucket": "another-bucket", "key": "uploads/x.mp3"})[0] == 400
         )
         assert workflow.executions() == []
+
+
+def test_a_failed_job_is_retried_as_a_new_attempt_and_completes(make_workflow, fake_api, jobs, tmp_path):
+    media = make_speech_like(tmp_path / "retry.mp3", 3.0)
+    fake_api.script(error_reply(401))  # a revoked key: permanent, the job fails
+    with make_workflow() as workflow:
+        key = workflow.upload(media, "uploads/retry.mp3")
+        status, accepted = _call(workflow, "POST", "/jobs", {"key": key})
+        job_id = accepted["job_id"]
+        assert workflow.wait(workflow.execution_arn(job_id)).status == "FAILED"
+        assert _call(workflow, "GET", f"/jobs/{job_id}")[1]["status"] == "failed"
+
+        status, retried = _call(workflow, "POST", f"/jobs/{job_id}/retry")
+        assert (status, retried["job_id"], retried["status"]) == (202, job_id, "pending")
+        assert workflow.wait(workflow.execution_arn(job_id, attempt=2)).status == "SUCCEEDED"
+        status, document = _call(workflow, "GET", f"/jobs/{job_id}", query={"include": "content"})
+        assert (document["status"], document["attempt"]) == ("completed", 2)
+        assert document["content"] == "Transcript of chunk-00000.mp3."
+
+        # Only failed jobs can be retried; unknown and malformed ids are not found / bad requests.
+        assert _call(workflow, "POST", f"/jobs/{job_id}/retry")[0] == 409
+        assert _call(workflow, "POST", "/jobs/00000000-0000-4000-8000-000000000000/retry")[0] == 404
+        assert _call(workflow, "POST", "/jobs/not-a-job/retry")[0] == 400
+        assert len(workflow.executions()) == 2
