@@ -10,7 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
-HEADER = "# Benchmark results\n\nEach section is rewritten by the script it names; ratios compare runs made in the same process tree.\n"
+HEADER = (
+    "# Benchmark results\n\n"
+    "Each section is rewritten by the script it names; ratios compare runs made in the same process tree.\n"
+)
 
 
 def machine_summary() -> str:
@@ -28,5 +31,7 @@ def write_section(name: str, body: str, command: str) -> None:
     )
     text = RESULTS.read_text() if RESULTS.exists() else HEADER
     pattern = re.compile(rf"<!-- begin {re.escape(name)} -->.*?<!-- end {re.escape(name)} -->\n", re.S)
-    text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+    text = (
+        pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+    )
     RESULTS.write_text(text)

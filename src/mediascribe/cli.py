@@ -12,13 +12,13 @@ import argparse
 import contextlib
 import json
 import logging
-import os
 import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError, InvalidJobIdError, JobNotFoundError, MediascribeError
 
 EXIT_COMPLETED, EXIT_FAILED, EXIT_SKIPPED = 0, 1, 2
@@ -108,7 +108,7 @@ def run_transcribe(args: argparse.Namespace) -> int:
     from mediascribe.local.progress import ProgressBar
 
     progress = ProgressBar()
-    with _database(args.keep_database) as database_url:
+    with _database() as database_url:
         try:
             result = transcribe_file(
                 args.path,
@@ -128,7 +128,6 @@ def run_transcribe(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from mediascribe.config import Settings
     from mediascribe.jobs.database import database_from_settings
     from mediascribe.jobs.repository import JobRepository
     from mediascribe.jobs.status import get_job_status
@@ -177,9 +176,9 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _database(keep: bool) -> Iterator[str]:
+def _database() -> Iterator[str]:
     """DATABASE_URL when set, else a throwaway local cluster for this run."""
-    url = os.environ.get("DATABASE_URL")
+    url = Settings.from_env().database_url
     if url:
         yield url
         return

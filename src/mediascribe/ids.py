@@ -67,8 +67,7 @@ def safe_basename(name: str) -> str:
     last = name.replace("\\", "/").rsplit("/", 1)[-1]
     stem = last.rsplit(".", 1)[0] if "." in last.strip(".") else last
     cleaned = "".join(
-        ch if (ch.isalnum() or ch in " -_.+#") else "_"
-        for ch in unicodedata.normalize("NFC", stem)
+        ch if (ch.isalnum() or ch in " -_.+#") else "_" for ch in unicodedata.normalize("NFC", stem)
     ).strip(" .")
     cleaned = re.sub(r"\.{2,}", "_", cleaned)
     return (cleaned[:MAX_BASENAME_CHARS].rstrip(" .")) or "media"

@@ -63,6 +63,12 @@ def test_every_task_retries_lambda_service_errors_with_full_jitter(definition):
         assert all(retrier["MaxAttempts"] <= 6 for retrier in task["Retry"]), name
 
 
+def test_the_chunk_task_retries_every_retryable_error(definition):
+    chunk_task = _states(definition)["Transcribe chunk"]
+    retried = {error for retrier in chunk_task["Retry"] for error in retrier["ErrorEquals"]}
+    assert set(errors.RETRYABLE_ERROR_NAMES) <= retried
+
+
 def test_only_retryable_errors_are_retried(definition):
     for name, state in _states(definition).items():
         for retrier in state.get("Retry", []):

@@ -27,9 +27,6 @@ class Segment:
     def from_dict(cls, data: Mapping[str, Any]) -> Segment:
         return cls(start=float(data["start"]), end=float(data["end"]), text=str(data["text"]))
 
-    def shifted(self, offset_seconds: float) -> Segment:
-        return Segment(self.start + offset_seconds, self.end + offset_seconds, self.text)
-
 
 @dataclass(frozen=True)
 class EngineResult:
