@@ -28,6 +28,7 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check src functions tests bench
+	$(BIN)/ruff format --check src functions tests bench
 	bash scripts/check-template.sh
 	$(BIN)/python -m mediascribe.local.asl_lint statemachine/transcribe_media.asl.json
 

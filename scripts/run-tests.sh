@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The whole suite: static checks of template.yaml first (cfn-lint, checkov, sam validate), then pytest,
-# so pytest's summary is the last thing printed. "No tests collected" (pytest exit code 5) is not a
+# The whole suite: static checks first (ruff on the code; cfn-lint, checkov and sam validate on
+# template.yaml), then pytest, so pytest's summary is the last thing printed. "No tests collected" (pytest exit code 5) is not a
 # failure of the suite; a failing template check is.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 checks=0
+.venv/bin/ruff check --quiet src functions tests bench || checks=1
+.venv/bin/ruff format --check --quiet src functions tests bench || checks=1
 bash scripts/check-template.sh || checks=1
 .venv/bin/python -m pytest "$@"
 code=$?
@@ -13,7 +15,7 @@ if [[ $code -eq 5 ]]; then
   code=0
 fi
 if [[ $checks -ne 0 ]]; then
-  echo "template checks failed (see the check-template output above)" >&2
+  echo "static checks failed (see their output above)" >&2
   [[ $code -eq 0 ]] && code=1
 fi
 exit $code
