@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite: static checks first (ruff on the code; cfn-lint, checkov and sam validate on
-# template.yaml), then pytest, so pytest's summary is the last thing printed. "No tests collected" (pytest exit code 5) is not a
-# failure of the suite; a failing template check is.
+# template.yaml), then pytest, so pytest's summary is the last thing printed. "No tests collected"
+# (pytest exit code 5) is not a failure of the suite; a failing static check is.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 checks=0
