@@ -149,7 +149,7 @@ Map speed-up: **{serial["Transcribe chunks"] / parallel["Transcribe chunks"]:.2f
 {min(MAP_CONCURRENCY, many)}x; the local run shares two cores between moto, the in-process handlers
 and the fake server, while in AWS every Map item is its own Lambda).
 """
-    write_section("Workflow", body, "python bench/bench_workflow.py")
+    write_section("Workflow", body, ".venv/bin/python bench/bench_workflow.py")
     print(body)
 
 
