@@ -7,6 +7,7 @@ environment itself, so tests build settings explicitly and handlers build them o
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -20,6 +21,9 @@ API_REQUEST_LIMIT_BYTES = 26_214_400
 DEFAULT_MAX_CHUNK_SIZE_BYTES = 24 * 1024 * 1024
 
 EngineChoice = Literal["auto", "openai", "local"]
+
+# A whole principal, never a pattern: an admin list must not grant more than it names.
+_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:[^*?\s]+$")
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,9 @@ class Settings:
     work_prefix: str = "jobs/"
     state_machine_arn: str | None = None
 
+    # Jobs API: principals (IAM ARNs) that see and submit every job, not only their own.
+    api_admin_principals: tuple[str, ...] = ()
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from the variables documented in the README's configuration table."""
@@ -101,6 +108,9 @@ class Settings:
         # Work files under the upload prefix would re-trigger the upload event: a job per chunk, forever.
         if self.work_prefix.startswith(self.upload_prefix) or self.upload_prefix.startswith(self.work_prefix):
             raise ConfigurationError("UPLOAD_PREFIX and WORK_PREFIX must not contain one another")
+        for principal in self.api_admin_principals:
+            if not _PRINCIPAL_ARN.match(principal):
+                raise ConfigurationError(f"API_ADMIN_PRINCIPALS: {principal!r} is not an IAM or STS ARN")
 
 
 _ENV_NAMES = {
@@ -118,6 +128,8 @@ def _coerce(name: str, annotation: object, raw: str) -> object:
     try:
         if "Path" in text:
             return Path(raw)
+        if text.startswith("tuple"):
+            return tuple(item.strip() for item in raw.split(",") if item.strip())
         if text.startswith("int"):
             return int(raw)
         if text.startswith("float"):

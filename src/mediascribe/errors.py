@@ -104,6 +104,10 @@ class JobNotFoundError(MediascribeError, LookupError):
     """No job has that id."""
 
 
+class AccessDeniedError(MediascribeError):
+    """An API caller without an identity, or asking for an object outside what it may use."""
+
+
 class IllegalTransitionError(MediascribeError):
     """The job's current status does not allow the requested change (e.g. completed -> processing)."""
 
