@@ -1,9 +1,13 @@
 """REST API (IAM-authorised): submit an uploaded object, get a presigned upload URL, read job status.
 
-POST /jobs            {"key": "...", "bucket"?: "..."}   → 202 {job_id, status, status_url}
+Each caller works in its own folder under the upload prefix (``mediascribe.workflow.access``): other
+callers' jobs answer 404 as unknown ones do, other keys 403; admin principals see everything.
+
+POST /jobs            {"key": "...", "bucket"?: "..."}   → 202 {job_id, status, status_url} | 403
 POST /jobs            {"upload": {"filename": "..."}}    → 201 {upload_url, key, method, expires_in}
 GET  /jobs/{job_id}   [?include=content]                 → 200 status document | 400 | 404
 POST /jobs/{job_id}/retry                                → 202 new attempt of a failed job | 404 | 409
+Every route answers 403 to a request without an IAM identity.
 """
 
 from __future__ import annotations
@@ -16,16 +20,19 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from mediascribe.config import Settings
 from mediascribe.errors import (
+    AccessDeniedError,
     IllegalTransitionError,
     InvalidInputError,
     InvalidJobIdError,
     InvalidObjectKeyError,
     JobNotFoundError,
 )
+from mediascribe.ids import validate_job_id
 from mediascribe.jobs.status import get_job_status
 from mediascribe.observability import bind_job, lambda_step
 from mediascribe.storage import upload_key
 from mediascribe.storage.objects import PRESIGNED_UPLOAD_SECONDS
+from mediascribe.workflow.access import Caller, caller_from, ensure_may_submit, ensure_visible
 from mediascribe.workflow.runtime import Runtime, runtime_for
 from mediascribe.workflow.start import retry_job, start_job
 
@@ -36,12 +43,22 @@ def _runtime() -> Runtime:
     return app.context["runtime"]
 
 
+def _caller() -> Caller:
+    identity = (app.current_event.raw_event.get("requestContext") or {}).get("identity") or {}
+    return caller_from(identity.get("userArn"), _runtime().settings)
+
+
+def _visible_job_id(caller: Caller, job_id: str) -> str:
+    return ensure_visible(caller, _runtime().jobs.get(validate_job_id(job_id))).id
+
+
 def _json(status: HTTPStatus, body: dict[str, Any]) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
 @app.post("/jobs")
 def submit() -> Response:
+    caller = _caller()
     try:
         body = app.current_event.json_body if app.current_event.body else None
     except json.JSONDecodeError:
@@ -51,7 +68,7 @@ def submit() -> Response:
     runtime = _runtime()
     upload = body.get("upload")
     if isinstance(upload, dict):
-        key = upload_key(runtime.settings.upload_prefix, str(upload.get("filename") or ""))
+        key = upload_key(caller.namespace_prefix, str(upload.get("filename") or ""))
         return _json(
             HTTPStatus.CREATED,
             {
@@ -64,6 +81,7 @@ def submit() -> Response:
     key = body.get("key")
     if not isinstance(key, str):
         return _json(HTTPStatus.BAD_REQUEST, {"message": "give 'key' of an uploaded object or 'upload'"})
+    ensure_may_submit(caller, key)
     job = start_job(runtime, runtime.sfn, bucket=str(body.get("bucket") or runtime.store.bucket), key=key)
     bind_job(job.job_id)
     return _json(HTTPStatus.ACCEPTED, {**job.to_dict(), "status_url": f"/jobs/{job.job_id}"})
@@ -71,6 +89,7 @@ def submit() -> Response:
 
 @app.get("/jobs/<job_id>")
 def status(job_id: str) -> dict[str, Any]:
+    job_id = _visible_job_id(_caller(), job_id)
     include_content = app.current_event.get_query_string_value("include", "") == "content"
     document = get_job_status(_runtime().jobs, job_id, include_content=include_content)
     bind_job(document["job_id"])
@@ -80,7 +99,7 @@ def status(job_id: str) -> dict[str, Any]:
 @app.post("/jobs/<job_id>/retry")
 def retry(job_id: str) -> Response:
     runtime = _runtime()
-    job = retry_job(runtime, runtime.sfn, job_id)
+    job = retry_job(runtime, runtime.sfn, _visible_job_id(_caller(), job_id))
     bind_job(job.job_id)
     return _json(HTTPStatus.ACCEPTED, {**job.to_dict(), "status_url": f"/jobs/{job.job_id}"})
 
@@ -88,6 +107,11 @@ def retry(job_id: str) -> Response:
 @app.exception_handler([InvalidJobIdError, InvalidObjectKeyError, InvalidInputError])
 def bad_request(exc: Exception) -> Response:
     return _json(HTTPStatus.BAD_REQUEST, {"message": str(exc)})
+
+
+@app.exception_handler(AccessDeniedError)
+def forbidden(exc: AccessDeniedError) -> Response:
+    return _json(HTTPStatus.FORBIDDEN, {"message": str(exc)})
 
 
 @app.exception_handler(IllegalTransitionError)

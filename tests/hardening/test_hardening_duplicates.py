@@ -11,18 +11,32 @@ from hardening_support import chunk_text
 from mediascribe.jobs.models import JobStatus
 from support.media_factory import make_audio
 
+CALLER = "arn:aws:sts::123456789012:assumed-role/uploader/session"
 
-def _post_jobs(key: str) -> dict:
+
+def _post_jobs(body: dict) -> dict:
     """The REST proxy event API Gateway sends for ``POST /jobs`` (IAM-signed caller)."""
     return {
         "resource": "/jobs",
         "path": "/jobs",
         "httpMethod": "POST",
         "headers": {"Content-Type": "application/json"},
-        "requestContext": {"resourcePath": "/jobs", "httpMethod": "POST", "stage": "prod"},
-        "body": json.dumps({"key": key}),
+        "requestContext": {
+            "resourcePath": "/jobs",
+            "httpMethod": "POST",
+            "stage": "prod",
+            "identity": {"userArn": CALLER},
+        },
+        "body": json.dumps(body),
         "isBase64Encoded": False,
     }
+
+
+def _upload_url_key(workflow) -> str:
+    """The key the API hands the caller to upload to (inside the caller's folder)."""
+    payload, error = workflow.invoke("JobsApiFunction", _post_jobs({"upload": {"filename": "race.mp3"}}))
+    assert error is None and payload["statusCode"] == 201, payload
+    return json.loads(payload["body"])["key"]
 
 
 def _job_count(database) -> int:
@@ -38,9 +52,9 @@ def test_s3_event_and_api_requests_racing_for_one_upload_make_one_job_and_one_ex
 ):
     media = media_library.get("race.mp3", lambda path: make_audio(path, 3.0, fmt="mp3"))
     with make_workflow() as workflow:
-        key = workflow.upload(media, "uploads/race.mp3")
+        key = workflow.upload(media, _upload_url_key(workflow))
         s3_event = workflow.s3_event(key)
-        calls = [("StartJobFunction", s3_event)] * 3 + [("JobsApiFunction", _post_jobs(key))] * 5
+        calls = [("StartJobFunction", s3_event)] * 3 + [("JobsApiFunction", _post_jobs({"key": key}))] * 5
         with ThreadPoolExecutor(max_workers=len(calls)) as pool:
             replies = list(pool.map(lambda call: workflow.invoke(*call), calls))
         assert all(error is None for _, error in replies), replies
@@ -55,7 +69,7 @@ def test_s3_event_and_api_requests_racing_for_one_upload_make_one_job_and_one_ex
         assert workflow.wait(workflow.execution_arn(job_id)).status == "SUCCEEDED"
         assert len(workflow.executions()) == 1
         # Asking again after completion returns the finished job, not a new run.
-        payload, _ = workflow.invoke("JobsApiFunction", _post_jobs(key))
+        payload, _ = workflow.invoke("JobsApiFunction", _post_jobs({"key": key}))
         assert json.loads(payload["body"])["status"] == "completed"
         assert len(workflow.executions()) == 1
     assert _job_count(database) == 1
