@@ -99,6 +99,8 @@ def test_environment_builds_valid_settings(template: dict[str, Any], name: str) 
         assert settings.openai_api_key_secret == FAKE_ARNS["OpenAIApiKeySecretArn"]
     if name in {"StartJobFunction", "JobsApiFunction"}:
         assert settings.state_machine_arn == FAKE_ARNS["TranscribeMediaStateMachine"]
+    assert ("API_ADMIN_PRINCIPALS" in environment) == (name == "JobsApiFunction")
+    assert settings.api_admin_principals == ()
 
 
 @pytest.mark.parametrize("name", sorted(CONTRACT))

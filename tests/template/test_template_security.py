@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from template_support import (
     resources_of_type,
     wildcard_findings,
 )
+
+from mediascribe.config import Settings
 
 # What each function may touch: our managed policies by name, plus "db" (the database secret),
 # "openai" (the API key secret) and "states" (starting executions). Anything more is a finding.
@@ -188,6 +191,31 @@ def test_api_requires_iam_on_every_method(template: dict[str, Any]) -> None:
             assert properties.get("Auth", {}).get("Authorizer", "AWS_IAM") == "AWS_IAM"
             routes.add((properties["Method"].upper(), properties["Path"]))
     assert routes == {("POST", "/jobs"), ("GET", "/jobs/{job_id}"), ("POST", "/jobs/{job_id}/retry")}
+
+
+def test_api_admins_are_nobody_by_default_and_named_only_by_whole_arns(template: dict[str, Any]) -> None:
+    parameter = template["Parameters"]["ApiAdminPrincipalArns"]
+    assert parameter["Default"] == ""
+    with_admins = {
+        name for name in functions(template) if "API_ADMIN_PRINCIPALS" in function_environment(template, name)
+    }
+    assert with_admins == {"JobsApiFunction"}
+    assert function_environment(template, "JobsApiFunction")["API_ADMIN_PRINCIPALS"] == {
+        "Ref": "ApiAdminPrincipalArns"
+    }
+    pattern = re.compile(parameter["AllowedPattern"])
+    accepted = [
+        "",
+        "arn:aws:iam::123456789012:role/operator",
+        "arn:aws:iam::123456789012:role/ops/operator,arn:aws-us-gov:iam::123456789012:user/alice",
+        "arn:aws:sts::123456789012:assumed-role/operator/night-shift",
+    ]
+    for value in accepted:
+        assert pattern.match(value), value
+        Settings.from_env({"API_ADMIN_PRINCIPALS": value})  # what deploys, the function accepts
+    refused = ["*", "arn:aws:iam::123456789012:role/*", "arn:aws:iam::*:root", "operator", "a, b", ","]
+    for value in refused:
+        assert not pattern.match(value), value
 
 
 def test_secrets_reach_functions_only_by_arn(template: dict[str, Any]) -> None:
