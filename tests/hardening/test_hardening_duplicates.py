@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from hardening_support import chunk_text
 
 from mediascribe.jobs.models import JobStatus
+from support.job_rows import job_count
 from support.media_factory import make_audio
 
 CALLER = "arn:aws:sts::123456789012:assumed-role/uploader/session"
@@ -39,14 +40,6 @@ def _upload_url_key(workflow) -> str:
     return json.loads(payload["body"])["key"]
 
 
-def _job_count(database) -> int:
-    def count(cursor):
-        cursor.execute("SELECT count(*) AS n FROM assets_processing_jobs")
-        return cursor.fetchone()["n"]
-
-    return database.run(count)
-
-
 def test_s3_event_and_api_requests_racing_for_one_upload_make_one_job_and_one_execution(
     media_library, make_workflow, jobs, database, fake_api
 ):
@@ -72,7 +65,7 @@ def test_s3_event_and_api_requests_racing_for_one_upload_make_one_job_and_one_ex
         payload, _ = workflow.invoke("JobsApiFunction", _post_jobs({"key": key}))
         assert json.loads(payload["body"])["status"] == "completed"
         assert len(workflow.executions()) == 1
-    assert _job_count(database) == 1
+    assert job_count(database) == 1
     assert jobs.get(job_id).status is JobStatus.COMPLETED
     assert jobs.get_content(job_id) == chunk_text(0)
     assert fake_api.request_count == 1

@@ -5,15 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from mediascribe.jobs.models import JobStatus
+from support.job_rows import job_count
 from support.media_factory import make_speech_like
-
-
-def _job_count(database) -> int:
-    def count(cursor):
-        cursor.execute("SELECT count(*) AS n FROM assets_processing_jobs")
-        return cursor.fetchone()["n"]
-
-    return database.run(count)
 
 
 def test_the_same_event_delivered_twice_is_one_job_and_one_execution(
@@ -32,7 +25,7 @@ def test_the_same_event_delivered_twice_is_one_job_and_one_execution(
         third = workflow.deliver_upload_event(key)["jobs"][0]
         assert third == {"job_id": first["job_id"], "status": "completed", "created": False}
         assert len(workflow.executions()) == 1
-    assert _job_count(database) == 1
+    assert job_count(database) == 1
     assert fake_api.request_count == 1
 
 
@@ -52,7 +45,7 @@ def test_five_concurrent_deliveries_are_one_job_and_one_execution(
         job_id = job_ids.pop()
         assert workflow.wait(workflow.execution_arn(job_id)).status == "SUCCEEDED"
         assert len(workflow.executions()) == 1
-    assert _job_count(database) == 1
+    assert job_count(database) == 1
     assert jobs.get(job_id).status is JobStatus.COMPLETED
     assert fake_api.request_count == 1
 
