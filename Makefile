@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 setup: $(STAMP) postgres
 
 $(STAMP): pyproject.toml src/requirements.txt
-	$(PYTHON) -m venv $(VENV)
+	bash scripts/ensure-venv.sh $(PYTHON) $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
 	touch $(STAMP)

@@ -19,7 +19,7 @@ tool_venv() {
   fi
   echo "check-template: installing $pin into $dir"
   rm -rf "$dir"
-  "$PYTHON" -m venv "$dir"
+  bash scripts/ensure-venv.sh "$PYTHON" "$dir"
   "$dir/bin/python" -m pip install --quiet --upgrade pip
   "$dir/bin/python" -m pip install --quiet "$pin"
   echo "$pin" > "$dir/.stamp"
