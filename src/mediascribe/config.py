@@ -68,6 +68,8 @@ class Settings:
 
     # Jobs API: principals (IAM ARNs) that see and submit every job, not only their own.
     api_admin_principals: tuple[str, ...] = ()
+    # Client side: the deployed jobs API the CLI's submit/status/retry talk to (the JobsApiUrl output).
+    api_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -120,6 +122,7 @@ _ENV_NAMES = {
     "openai_base_url": "OPENAI_BASE_URL",
     "openai_model": "TRANSCRIPTION_MODEL",
     "bucket_name": "MEDIA_BUCKET",
+    "api_url": "MEDIASCRIBE_API_URL",
 }
 
 
