@@ -2,6 +2,7 @@
 
     mediascribe transcribe talk.mp4 --out transcripts/
     mediascribe status 5e5bf43a-895e-5e60-a69a-c91905330277
+    mediascribe submit talk.mp4 --api https://abc.execute-api.eu-west-1.amazonaws.com/v1/ --wait
 
 Exit codes: 0 completed, 1 failed, 2 skipped or a usage error.
 """
@@ -16,10 +17,13 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError, InvalidJobIdError, JobNotFoundError, MediascribeError
+
+if TYPE_CHECKING:
+    from mediascribe.remote import ApiClient
 
 EXIT_COMPLETED, EXIT_FAILED, EXIT_SKIPPED = 0, 1, 2
 EXIT_USAGE = 2
@@ -75,13 +79,54 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser(
         "status",
-        help="show a job's status from the database in DATABASE_URL",
-        description="Print the job status document (JSON). Needs DATABASE_URL.",
+        help="show a job's status (from the deployed API with --api, else from DATABASE_URL)",
+        description="Print the job status document (JSON): from the deployed jobs API with --api (or "
+        "MEDIASCRIBE_API_URL), otherwise straight from the database in DATABASE_URL.",
     )
     status.add_argument("job_id", metavar="JOB_ID")
     status.add_argument("--content", action="store_true", help="include the transcript of a completed job")
+    _add_api_argument(status, required=False)
     status.set_defaults(run=run_status)
+
+    submit = commands.add_parser(
+        "submit",
+        help="transcribe a file on a deployed stack through its jobs API",
+        description="Upload PATH into your folder of the deployed stack and start its job. Requests are "
+        "signed (SigV4) with your AWS credentials, as the AWS CLI finds them. Prints the job id, or with "
+        "--wait follows the job and prints the transcript like `transcribe`.",
+    )
+    submit.add_argument("path", type=Path, metavar="PATH", help="audio or video file")
+    _add_api_argument(submit, required=True)
+    submit.add_argument(
+        "--wait", action="store_true", help="follow the job with a progress bar until it has finished"
+    )
+    submit.add_argument(
+        "--json", action="store_true", help="print the (final, with --wait) job status document as JSON"
+    )
+    submit.add_argument(
+        "--out", type=Path, metavar="DIR", help="with --wait: write <name>.txt and <name>.json (status) here"
+    )
+    submit.set_defaults(run=run_submit)
+
+    retry = commands.add_parser(
+        "retry",
+        help="run a failed job again on a deployed stack",
+        description="Start a new attempt of a failed job through the deployed jobs API; prints the "
+        "accepted job document (JSON). Only failed jobs can be retried.",
+    )
+    retry.add_argument("job_id", metavar="JOB_ID")
+    _add_api_argument(retry, required=True)
+    retry.set_defaults(run=run_retry)
     return parser
+
+
+def _add_api_argument(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    need = "required unless MEDIASCRIBE_API_URL is set" if required else "default MEDIASCRIBE_API_URL"
+    parser.add_argument(
+        "--api",
+        metavar="URL",
+        help=f"base URL of the deployed jobs API, the stack's JobsApiUrl output ({need})",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,8 +178,13 @@ def run_status(args: argparse.Namespace) -> int:
     from mediascribe.jobs.status import get_job_status
 
     settings = Settings.from_env()
+    api_url = args.api or settings.api_url
+    if api_url:
+        document = _api_client(api_url).status(args.job_id, include_content=args.content)
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return EXIT_COMPLETED
     if not settings.database_url:
-        print("mediascribe: set DATABASE_URL to the jobs database", file=sys.stderr)
+        print("mediascribe: set DATABASE_URL to the jobs database (or give --api)", file=sys.stderr)
         return EXIT_USAGE
     try:
         document = get_job_status(
@@ -145,6 +195,61 @@ def run_status(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(json.dumps(document, indent=2, ensure_ascii=False))
     return EXIT_COMPLETED
+
+
+def run_submit(args: argparse.Namespace) -> int:
+    if not args.path.is_file():
+        print(f"mediascribe: {args.path}: no such file", file=sys.stderr)
+        return EXIT_USAGE
+    if args.out and not args.wait:
+        print("mediascribe: --out needs --wait", file=sys.stderr)
+        return EXIT_USAGE
+    client = _api_client(_required_api_url(args))
+    accepted = client.submit(args.path)
+    if not args.wait:
+        print(json.dumps(accepted, indent=2, ensure_ascii=False) if args.json else accepted["job_id"])
+        return EXIT_COMPLETED
+    print(f"job {accepted['job_id']}", file=sys.stderr)
+    from mediascribe.local.progress import ProgressBar
+
+    progress = ProgressBar()
+    try:
+        document = client.wait(accepted["job_id"], on_progress=progress.update)
+    finally:
+        progress.close()
+    written = _write_remote_outputs(document, args.path, args.out) if args.out else {}
+    return _report(document, written, as_json=args.json)
+
+
+def run_retry(args: argparse.Namespace) -> int:
+    accepted = _api_client(_required_api_url(args)).retry(args.job_id)
+    print(json.dumps(accepted, indent=2, ensure_ascii=False))
+    return EXIT_COMPLETED
+
+
+def _required_api_url(args: argparse.Namespace) -> str:
+    url = args.api or Settings.from_env().api_url
+    if not url:
+        raise ConfigurationError("give --api URL or set MEDIASCRIBE_API_URL (the stack's JobsApiUrl output)")
+    return url
+
+
+def _api_client(api_url: str) -> ApiClient:
+    from mediascribe.remote import ApiClient
+
+    return ApiClient.from_default_session(api_url)
+
+
+def _write_remote_outputs(document: dict[str, Any], source: Path, out_dir: Path) -> dict[str, Path]:
+    """The API returns the text and the status document; the subtitle files stay in the stack's bucket."""
+    if document["status"] != "completed":
+        return {}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    text = out_dir / f"{source.stem}.txt"
+    text.write_text((document.get("content") or "") + "\n", encoding="utf-8")
+    status = out_dir / f"{source.stem}.json"
+    status.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return {"txt": text, "json": status}
 
 
 def _report(status: dict[str, Any], written: dict[str, Path], *, as_json: bool) -> int:
