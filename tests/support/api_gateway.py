@@ -140,9 +140,10 @@ class ApiGatewayStandIn:
 
 
 def proxy_event(
-    method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes, caller: str
+    method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes, caller: str | None
 ) -> dict[str, Any]:
-    """The REST API proxy event API Gateway sends the jobs function for an IAM-authorised request."""
+    """The REST API proxy event API Gateway sends the jobs function for an IAM-authorised request
+    (``caller`` None: a request context without an IAM identity)."""
     parts = path.strip("/").split("/")
     resource = "/".join(["", "jobs", *(["{job_id}"] if len(parts) > 1 else []), *parts[2:]])
     return {
@@ -160,7 +161,7 @@ def proxy_event(
             "path": f"/{STAGE}{path}",
             "stage": STAGE,
             "requestId": "stand-in-request",
-            "identity": {"sourceIp": "127.0.0.1", "userArn": caller},
+            "identity": {"sourceIp": "127.0.0.1", **({"userArn": caller} if caller else {})},
         },
         "body": body.decode("utf-8") if body else None,
         "isBase64Encoded": False,

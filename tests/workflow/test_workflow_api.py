@@ -6,6 +6,7 @@ import json
 import re
 import urllib.parse
 
+from support.api_gateway import proxy_event
 from support.fake_openai import error_reply
 from support.media_factory import make_speech_like
 
@@ -19,29 +20,8 @@ UNKNOWN_JOB = "00000000-0000-4000-8000-000000000000"
 def _request(
     method: str, path: str, body: object = None, query: dict | None = None, caller: str | None = ALICE
 ) -> dict:
-    parts = path.strip("/").split("/")
-    resource = "/".join(["", "jobs", *(["{job_id}"] if len(parts) > 1 else []), *parts[2:]])
-    identity = {"sourceIp": "127.0.0.1", **({"userArn": caller} if caller else {})}
-    return {
-        "resource": resource,
-        "path": path,
-        "httpMethod": method,
-        "headers": {"Content-Type": "application/json"},
-        "multiValueHeaders": {},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
-        "pathParameters": {"job_id": parts[1]} if len(parts) > 1 else None,
-        "requestContext": {
-            "resourcePath": resource,
-            "httpMethod": method,
-            "path": f"/prod{path}",
-            "stage": "prod",
-            "requestId": "test-request",
-            "identity": identity,
-        },
-        "body": None if body is None else json.dumps(body),
-        "isBase64Encoded": False,
-    }
+    encoded = b"" if body is None else json.dumps(body).encode()
+    return proxy_event(method, path, query or {}, {"Content-Type": "application/json"}, encoded, caller)
 
 
 def _call(
