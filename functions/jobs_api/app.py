@@ -28,7 +28,8 @@ from mediascribe.errors import (
     JobNotFoundError,
 )
 from mediascribe.ids import validate_job_id
-from mediascribe.jobs.status import get_job_status
+from mediascribe.jobs.models import Job
+from mediascribe.jobs.status import job_status_document
 from mediascribe.observability import bind_job, lambda_step
 from mediascribe.storage import upload_key
 from mediascribe.storage.objects import PRESIGNED_UPLOAD_SECONDS
@@ -48,8 +49,8 @@ def _caller() -> Caller:
     return caller_from(identity.get("userArn"), _runtime().settings)
 
 
-def _visible_job_id(caller: Caller, job_id: str) -> str:
-    return ensure_visible(caller, _runtime().jobs.get(validate_job_id(job_id))).id
+def _visible_job(caller: Caller, job_id: str) -> Job:
+    return ensure_visible(caller, _runtime().jobs.get(validate_job_id(job_id)))
 
 
 def _json(status: HTTPStatus, body: dict[str, Any]) -> Response:
@@ -89,9 +90,9 @@ def submit() -> Response:
 
 @app.get("/jobs/<job_id>")
 def status(job_id: str) -> dict[str, Any]:
-    job_id = _visible_job_id(_caller(), job_id)
+    job = _visible_job(_caller(), job_id)
     include_content = app.current_event.get_query_string_value("include", "") == "content"
-    document = get_job_status(_runtime().jobs, job_id, include_content=include_content)
+    document = job_status_document(_runtime().jobs, job, include_content=include_content)
     bind_job(document["job_id"])
     return document
 
@@ -99,7 +100,7 @@ def status(job_id: str) -> dict[str, Any]:
 @app.post("/jobs/<job_id>/retry")
 def retry(job_id: str) -> Response:
     runtime = _runtime()
-    job = retry_job(runtime, runtime.sfn, _visible_job_id(_caller(), job_id))
+    job = retry_job(runtime, runtime.sfn, _visible_job(_caller(), job_id).id)
     bind_job(job.job_id)
     return _json(HTTPStatus.ACCEPTED, {**job.to_dict(), "status_url": f"/jobs/{job.job_id}"})
 

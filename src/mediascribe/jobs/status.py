@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mediascribe.ids import validate_job_id
-from mediascribe.jobs.models import JobStatus
+from mediascribe.jobs.models import Job, JobStatus
 from mediascribe.jobs.repository import JobRepository
 
 
@@ -18,6 +18,13 @@ def get_job_status(
     ``JobNotFoundError``. The transcript itself is included only on request because it can be large.
     """
     job = repository.get(validate_job_id(job_id))
+    return job_status_document(repository, job, include_content=include_content)
+
+
+def job_status_document(
+    repository: JobRepository, job: Job, *, include_content: bool = False
+) -> dict[str, Any]:
+    """The status document of a job already read (the API reads it once to check who may see it)."""
     document: dict[str, Any] = {
         "job_id": job.id,
         "status": job.status.value,
