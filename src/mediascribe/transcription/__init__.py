@@ -1,7 +1,8 @@
 """Speech to text for audio chunks: engines, parallel ordered transcription, assembly and captions."""
 
 from mediascribe.transcription.assembly import assemble_transcript
-from mediascribe.transcription.engine import TranscriptionEngine, create_engine
+from mediascribe.transcription.engine import TranscriptionEngine
+from mediascribe.transcription.factory import create_engine
 from mediascribe.transcription.models import ChunkTranscript, EngineResult, Segment, Transcript
 from mediascribe.transcription.runner import transcribe_chunk, transcribe_chunks
 

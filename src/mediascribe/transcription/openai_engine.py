@@ -16,8 +16,8 @@ import openai
 
 from mediascribe.config import API_REQUEST_LIMIT_BYTES, Settings
 from mediascribe.errors import PermanentTranscriptionError, RetryableTranscriptionError, TranscriptionError
-from mediascribe.transcription.engine import ensure_uploadable
 from mediascribe.transcription.models import EngineResult, Segment
+from mediascribe.transcription.uploads import ensure_uploadable
 
 logger = logging.getLogger(__name__)
 

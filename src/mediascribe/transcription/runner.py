@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from mediascribe.config import API_REQUEST_LIMIT_BYTES
 from mediascribe.errors import ChunkVerificationError, ConfigurationError
-from mediascribe.transcription.engine import TranscriptionEngine, ensure_uploadable
+from mediascribe.transcription.engine import TranscriptionEngine
 from mediascribe.transcription.models import ChunkTranscript
 
 logger = logging.getLogger(__name__)
@@ -46,12 +45,10 @@ async def transcribe_chunk(
     engine's own figure is used (text-only models report none, and their captions then span up to
     the next chunk).
     """
-    path = Path(path)
-    size = ensure_uploadable(path, API_REQUEST_LIMIT_BYTES)
-    result = await engine.transcribe_file(path)
+    result = await engine.transcribe_file(Path(path))
     logger.info(
         "chunk transcribed",
-        extra={"chunk_index": index, "size_bytes": size, "engine": engine.name, "chars": len(result.text)},
+        extra={"chunk_index": index, "engine": engine.name, "chars": len(result.text)},
     )
     # The media step's measurement is what the offsets were computed from, so it wins when given.
     duration = duration_seconds if duration_seconds is not None else result.duration_seconds
