@@ -21,6 +21,9 @@ API_REQUEST_LIMIT_BYTES = 26_214_400
 DEFAULT_MAX_CHUNK_SIZE_BYTES = 24 * 1024 * 1024
 
 EngineChoice = Literal["auto", "openai", "local"]
+ResponseFormatChoice = Literal["auto", "json", "verbose_json", "diarized_json"]
+# Shorter chunks would spend more on boundaries than they gain in parallel requests.
+MIN_CHUNK_TARGET_SECONDS = 30.0
 
 # A whole principal, never a pattern: an admin list must not grant more than it names.
 _PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:[^*?\s]+$")
@@ -39,10 +42,12 @@ class Settings:
     mp3_sample_rate: int = 22050
     max_duration_seconds: float = 6 * 3600.0
     max_chunks: int = 200
+    # Longest chunk the planner aims for, so a typical file spreads across parallel requests.
+    chunk_target_seconds: float = 600.0
 
     # Transcription
     transcription_engine: EngineChoice = "auto"
-    openai_model: str = "whisper-1"
+    openai_model: str = "gpt-transcribe"
     openai_base_url: str | None = None
     openai_api_key: str | None = field(default=None, repr=False)
     openai_api_key_secret: str | None = None
@@ -50,6 +55,10 @@ class Settings:
     openai_timeout_seconds: float = 300.0
     transcription_language: str | None = None
     transcription_prompt: str | None = None
+    transcription_keywords: tuple[str, ...] = ()
+    # For models the catalog does not list (a self-hosted OpenAI-compatible server).
+    transcription_max_audio_seconds: float | None = None
+    transcription_response_format: ResponseFormatChoice = "auto"
     local_model_path: str | None = None
     local_compute_type: str = "int8"
 
@@ -100,6 +109,14 @@ class Settings:
             )
         if self.transcription_engine not in ("auto", "openai", "local"):
             raise ConfigurationError("TRANSCRIPTION_ENGINE must be auto, openai or local")
+        if self.chunk_target_seconds < MIN_CHUNK_TARGET_SECONDS:
+            raise ConfigurationError(f"CHUNK_TARGET_SECONDS must be at least {MIN_CHUNK_TARGET_SECONDS:.0f}")
+        if self.transcription_max_audio_seconds is not None and self.transcription_max_audio_seconds <= 0:
+            raise ConfigurationError("TRANSCRIPTION_MAX_AUDIO_SECONDS must be positive")
+        if self.transcription_response_format not in ("auto", "json", "verbose_json", "diarized_json"):
+            raise ConfigurationError(
+                "TRANSCRIPTION_RESPONSE_FORMAT must be auto, json, verbose_json or diarized_json"
+            )
         if self.max_chunks < 1:
             raise ConfigurationError("MAX_CHUNKS must be positive")
         if self.max_duration_seconds <= 0:
