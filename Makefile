@@ -7,9 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench setup clean
+.PHONY: demo test lint bench setup postgres espeak clean
 
-setup: $(STAMP) postgres
+setup: $(STAMP) postgres espeak
 
 $(STAMP): pyproject.toml src/requirements.txt
 	bash scripts/ensure-venv.sh $(PYTHON) $(VENV)
@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml src/requirements.txt
 
 postgres:
 	@bash scripts/ensure-postgres.sh
+
+espeak:
+	@bash scripts/ensure-espeak.sh
 
 demo: setup
 	$(BIN)/mediascribe transcribe samples/speech-sample.mp3 --out demo-output

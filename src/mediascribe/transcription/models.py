@@ -13,8 +13,8 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class Segment:
-    """A span of recognised speech, in seconds."""
+class Word:
+    """One recognised word and when it was spoken, in seconds."""
 
     start: float
     end: float
@@ -24,8 +24,52 @@ class Segment:
         return {"start": self.start, "end": self.end, "text": self.text}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Segment:
+    def from_dict(cls, data: Mapping[str, Any]) -> Word:
         return cls(start=float(data["start"]), end=float(data["end"]), text=str(data["text"]))
+
+    def shifted(self, seconds: float) -> Word:
+        return Word(self.start + seconds, self.end + seconds, self.text)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A span of recognised speech, in seconds, with its speaker and word timings when the engine
+    gives them (``speaker`` is a label such as "Speaker 1"; ``words`` is empty without word timings)."""
+
+    start: float
+    end: float
+    text: str
+    speaker: str | None = None
+    words: tuple[Word, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text}
+        if self.speaker is not None:
+            data["speaker"] = self.speaker
+        if self.words:
+            data["words"] = [w.to_dict() for w in self.words]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Segment:
+        speaker = data.get("speaker")
+        return cls(
+            start=float(data["start"]),
+            end=float(data["end"]),
+            text=str(data["text"]),
+            speaker=None if speaker is None else str(speaker),
+            words=tuple(Word.from_dict(w) for w in data.get("words") or ()),
+        )
+
+    def shifted(self, seconds: float) -> Segment:
+        """The same segment ``seconds`` later (word timings included)."""
+        return Segment(
+            self.start + seconds,
+            self.end + seconds,
+            self.text,
+            self.speaker,
+            tuple(w.shifted(seconds) for w in self.words),
+        )
 
 
 @dataclass(frozen=True)
@@ -43,7 +87,11 @@ class EngineResult:
 
 @dataclass(frozen=True)
 class ChunkTranscript:
-    """One chunk's transcript; segment times are relative to the chunk's own start."""
+    """One chunk's transcript; segment times are relative to the chunk's own start.
+
+    ``speech_seconds`` is how much of the chunk a voice-activity detector found to be speech (``None``
+    when the chunk was not analysed).
+    """
 
     index: int
     text: str
@@ -52,6 +100,7 @@ class ChunkTranscript:
     offset_seconds: float
     engine: str
     model: str
+    speech_seconds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,11 +111,13 @@ class ChunkTranscript:
             "offset_seconds": self.offset_seconds,
             "engine": self.engine,
             "model": self.model,
+            "speech_seconds": self.speech_seconds,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ChunkTranscript:
         duration = data.get("duration_seconds")
+        speech = data.get("speech_seconds")
         return cls(
             index=int(data["index"]),
             text=str(data["text"]),
@@ -75,6 +126,7 @@ class ChunkTranscript:
             offset_seconds=float(data["offset_seconds"]),
             engine=str(data["engine"]),
             model=str(data["model"]),
+            speech_seconds=None if speech is None else float(speech),
         )
 
 
@@ -91,12 +143,16 @@ class Transcript:
     chunk_count: int
     model: str
     audio_seconds: float
+    speech_seconds: float | None = None
+    speakers: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
             "segments": [s.to_dict() for s in self.segments],
+            "speakers": list(self.speakers),
             "chunk_count": self.chunk_count,
             "model": self.model,
             "audio_seconds": self.audio_seconds,
+            "speech_seconds": self.speech_seconds,
         }
