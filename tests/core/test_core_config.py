@@ -11,7 +11,7 @@ def test_defaults_apply_when_the_environment_is_empty():
     assert settings == Settings()
     assert settings.max_chunk_size_bytes == DEFAULT_MAX_CHUNK_SIZE_BYTES
     assert settings.transcription_engine == "auto"
-    assert settings.openai_model == "whisper-1"
+    assert settings.openai_model == "gpt-transcribe"
 
 
 def test_default_chunk_size_leaves_headroom_under_the_api_request_limit():
