@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "bench")]
 
 from mediascribe.config import DEFAULT_MAX_CHUNK_SIZE_BYTES, Settings  # noqa: E402
-from mediascribe.media.media_processor import split_audio_file  # noqa: E402
+from mediascribe.media.split import split_audio_file  # noqa: E402
 from mediascribe.workspace import job_workspace  # noqa: E402
 from results_file import write_section  # noqa: E402
 from support.media_factory import ffmpeg_path, make_speech_like  # noqa: E402

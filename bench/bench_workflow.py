@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from mediascribe.config import Settings  # noqa: E402
 from mediascribe.local.postgres import LocalPostgres  # noqa: E402
-from mediascribe.local.runner import LocalOptions, LocalWorkflow  # noqa: E402
-from mediascribe.media.media_processor import split_audio_file  # noqa: E402
+from mediascribe.local.workflow import LocalOptions, LocalWorkflow  # noqa: E402
 from mediascribe.media.probe import probe_media  # noqa: E402
+from mediascribe.media.split import split_audio_file  # noqa: E402
 from mediascribe.workspace import job_workspace  # noqa: E402
 from results_file import write_section  # noqa: E402
 from support.fake_openai import FakeTranscriptionServer  # noqa: E402

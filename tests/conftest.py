@@ -24,7 +24,7 @@ from mediascribe.config import Settings
 from mediascribe.jobs.database import Database
 from mediascribe.jobs.repository import JobRepository
 from mediascribe.local.postgres import LocalPostgres
-from mediascribe.local.runner import LocalOptions, LocalWorkflow
+from mediascribe.local.workflow import LocalOptions, LocalWorkflow
 from support.fake_openai import FakeTranscriptionServer
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"

@@ -22,7 +22,7 @@ import boto3
 from mediascribe.config import Settings
 from mediascribe.jobs.models import Job
 from mediascribe.jobs.repository import JobRepository
-from mediascribe.local.runner import ExecutionOutcome, LocalWorkflow
+from mediascribe.local.workflow import ExecutionOutcome, LocalWorkflow
 from mediascribe.observability import SERVICE
 from support.fake_openai import RecordedRequest
 from support.media_factory import ffmpeg_path

@@ -16,7 +16,7 @@ from psycopg2.extensions import make_dsn, parse_dsn
 
 from mediascribe.jobs.models import JobStatus
 from mediascribe.jobs.status import get_job_status
-from mediascribe.local.runner import LocalWorkflow
+from mediascribe.local.workflow import LocalWorkflow
 from mediascribe.observability import container_settings
 from mediascribe.workflow.runtime import runtime_for
 from mediascribe.workflow.start import retry_job

@@ -16,7 +16,7 @@ from hardening_support import expected_text, run_upload, settled
 
 from mediascribe.jobs.models import JobStatus
 from mediascribe.jobs.repository import JobRepository
-from mediascribe.local.runner import LocalWorkflow
+from mediascribe.local.workflow import LocalWorkflow
 from support.fake_openai import FakeTranscriptionServer
 from support.media_factory import make_audio
 

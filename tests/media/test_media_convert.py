@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediascribe.media.media_processor import (
-    convert_audio_file_to_mp3,
-    extract_audio_from_video_and_split,
-    split_audio_file,
-)
+from mediascribe.media.split import extract_audio_from_video_and_split, split_audio_file
 from mediascribe.workspace import job_workspace
 from support.media_factory import describe, duration_of, make_audio, make_video
 
@@ -55,7 +51,7 @@ async def test_media_long_video_is_extracted_into_several_chunks(tmp_path, setti
     source = make_video(tmp_path / "meeting.mkv", 30)
     with job_workspace(settings.temp_dir, job_id):
         chunks = await extract_audio_from_video_and_split(
-            source.read_bytes(), SMALL_LIMIT, "meeting.mkv", job_id, settings=settings
+            source, SMALL_LIMIT, "meeting.mkv", job_id, settings=settings
         )
         assert len(chunks) == 3
         assert sum(c.duration_seconds for c in chunks) == pytest.approx(30, abs=0.15)
@@ -66,17 +62,3 @@ async def test_media_aac_named_mp3_is_converted_not_copied(tmp_path, settings, j
     with job_workspace(settings.temp_dir, job_id):
         chunks = await split_audio_file(source, SMALL_LIMIT, "podcast.mp3", job_id, settings=settings)
         assert_speech_mp3(chunks[0].path, settings)
-
-
-async def test_media_convert_writes_the_output_path(media, tmp_path, settings):
-    output = tmp_path / "out.mp3"
-    result = await convert_audio_file_to_mp3(media.tone(3, "wav"), output, settings=settings)
-    assert result == str(output)
-    assert_speech_mp3(output, settings)
-
-
-async def test_media_convert_leaves_mp3_as_it_is(media, tmp_path, settings):
-    source = media.tone(3, "mp3")
-    output = tmp_path / "out.mp3"
-    assert await convert_audio_file_to_mp3(source, output, settings=settings) == str(source)
-    assert not output.exists()

@@ -15,12 +15,7 @@ from mediascribe.errors import (
     SourceObjectMissingError,
     UnsupportedMediaError,
 )
-from mediascribe.media.media_processor import (
-    extract_audio_from_video_and_split,
-    process_image_file,
-    process_text_file,
-    split_audio_file,
-)
+from mediascribe.media.split import extract_audio_from_video_and_split, split_audio_file
 from support import media_factory
 
 LIMIT = 100_000
@@ -54,17 +49,15 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize("as_bytes", [False, True], ids=["path", "bytes"])
 @pytest.mark.parametrize("split", [split_audio_file, extract_audio_from_video_and_split])
 @pytest.mark.parametrize(("kind", "error"), BAD_INPUTS)
 async def test_media_bad_input_raises_typed_error_and_cleans_up(
-    tmp_path, media, settings, job_id, kind, error, split, as_bytes
+    tmp_path, media, settings, job_id, kind, error, split
 ):
     path = build_bad_input(kind, tmp_path, media)
     filename = f"upload {kind} ../'x'.bin"
-    source = path.read_bytes() if as_bytes else path
     with pytest.raises(error) as caught:
-        await split(source, LIMIT, filename, job_id, settings=settings)
+        await split(path, LIMIT, filename, job_id, settings=settings)
     assert caught.value.filename == filename
     assert filename in str(caught.value)
     assert list(settings.temp_dir.iterdir()) == []
@@ -113,13 +106,6 @@ async def test_media_unusable_chunk_limit_is_a_configuration_error(media, settin
 
 async def test_media_invalid_job_id_is_refused_before_writing(media, settings):
     with pytest.raises(ValueError, match="not a UUID"):
-        await split_audio_file(media.tone(3).read_bytes(), LIMIT, "x.mp3", "../escape", settings=settings)
+        await split_audio_file(media.tone(3), LIMIT, "x.mp3", "../escape", settings=settings)
     assert list(settings.temp_dir.iterdir()) == []
     assert not (settings.temp_dir.parent / "escape").exists()
-
-
-async def test_media_text_and_image_processors_skip(media, tmp_path, job_id):
-    text = media_factory.make_text(tmp_path / "notes.txt")
-    image = media_factory.make_image(tmp_path / "photo.png")
-    assert await process_text_file(text, "notes.txt", job_id) == []
-    assert await process_image_file(image, "photo.png", job_id) == []

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from mediascribe.errors import CorruptMediaError, EmptyMediaError, SourceObjectMissingError
-from mediascribe.media.probe import MediaType, detect_media_type, probe_media
+from mediascribe.media.probe import MediaType, probe_media
 from support import media_factory
 
 
@@ -40,19 +39,19 @@ async def test_media_mp3_named_file_holding_aac_is_audio(tmp_path, settings):
 
 async def test_media_video_named_like_audio_is_video(tmp_path, settings):
     path = media_factory.make_video(tmp_path / "clip.wav", 2, fmt="mkv")
-    assert await detect_media_type(path, settings=settings) is MediaType.VIDEO
+    assert (await probe_media(path, settings=settings)).media_type is MediaType.VIDEO
 
 
 @pytest.mark.parametrize("name", ["notes.txt", "notes.mp4", "notes.mp3", "notes"])
 async def test_media_text_is_text_whatever_the_extension(tmp_path, settings, name):
     path = media_factory.make_text(tmp_path / name, "Minutes: the budget was approved.\nNo audio here ✓\n")
-    assert await detect_media_type(path, settings=settings) is MediaType.TEXT
+    assert (await probe_media(path, settings=settings)).media_type is MediaType.TEXT
 
 
 @pytest.mark.parametrize("fmt", ["png", "jpeg", "gif", "webp"])
 async def test_media_images_are_images_not_single_frame_video(tmp_path, settings, fmt):
     path = media_factory.make_image(tmp_path / f"picture.{fmt}.mp4", fmt=fmt)
-    assert await detect_media_type(path, settings=settings) is MediaType.IMAGE
+    assert (await probe_media(path, settings=settings)).media_type is MediaType.IMAGE
 
 
 async def test_media_cover_art_does_not_make_audio_a_video(tmp_path, settings):
@@ -84,9 +83,3 @@ async def test_media_truncated_mp4_is_corrupt(media, tmp_path, settings):
 async def test_media_missing_file_is_reported_as_missing(tmp_path, settings):
     with pytest.raises(SourceObjectMissingError):
         await probe_media(tmp_path / "gone.mp3", settings=settings)
-
-
-async def test_media_info_to_dict_is_json_ready(media, settings):
-    data = (await probe_media(media.tone(3, "flac"), settings=settings)).to_dict()
-    assert data["media_type"] == "audio" and type(data["media_type"]) is str
-    assert data["audio_codec"] == "flac" and data["size_bytes"] == Path(media.tone(3, "flac")).stat().st_size

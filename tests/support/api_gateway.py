@@ -30,7 +30,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from mediascribe.local.runner import REGION, LocalWorkflow
+from mediascribe.local.workflow import REGION, LocalWorkflow
 
 STAGE = "v1"
 _AUTHORIZATION = re.compile(

@@ -11,7 +11,7 @@ import pytest
 
 from mediascribe.config import Settings
 from mediascribe.ids import job_id_for_object
-from mediascribe.media.media_processor import split_audio_file
+from mediascribe.media.split import split_audio_file
 from mediascribe.transcription import assemble_transcript, create_engine, transcribe_chunks
 from mediascribe.transcription.local_engine import LocalWhisperEngine, load_model, packaged_model
 from mediascribe.workspace import job_workspace

@@ -12,7 +12,7 @@ from psycopg2.extensions import make_dsn, parse_dsn
 from workflow_support import TEMPLATE, run_file
 
 from mediascribe.local.lambda_bridge import LocalLambdaContext
-from mediascribe.local.runner import LocalOptions, LocalWorkflow
+from mediascribe.local.workflow import LocalOptions, LocalWorkflow
 from mediascribe.observability import container_settings, lambda_step, logger, reset_container
 from support.media_factory import make_garbage, make_speech_like
 

@@ -14,7 +14,7 @@ import pytest
 from botocore.credentials import Credentials
 
 from mediascribe.cli import main
-from mediascribe.local.runner import REGION
+from mediascribe.local.workflow import REGION
 from mediascribe.remote import ApiClient, ApiError
 from support.api_gateway import ApiGatewayStandIn
 from support.fake_openai import error_reply

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mediascribe.local.runner import LocalWorkflow
+from mediascribe.local.workflow import LocalWorkflow
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"

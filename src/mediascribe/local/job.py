@@ -17,7 +17,7 @@ from mediascribe.config import Settings
 from mediascribe.jobs.database import Database
 from mediascribe.jobs.repository import JobRepository
 from mediascribe.jobs.status import get_job_status
-from mediascribe.local.runner import ExecutionOutcome, LocalOptions, LocalWorkflow
+from mediascribe.local.workflow import ExecutionOutcome, LocalOptions, LocalWorkflow
 from mediascribe.storage import TRANSCRIPT_FORMATS
 
 ProgressCallback = Callable[[int, str], None]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 
 def chunk_name(basename: str, index: int) -> str:
@@ -25,13 +24,3 @@ class AudioChunk:
     size_bytes: int
     start_seconds: float
     duration_seconds: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready description; the local path is left out because it means nothing to other steps."""
-        return {
-            "index": self.index,
-            "name": self.name,
-            "size_bytes": self.size_bytes,
-            "start_seconds": self.start_seconds,
-            "duration_seconds": self.duration_seconds,
-        }

@@ -8,7 +8,7 @@ their bytes before ffprobe is asked, and cover art inside audio files is not cou
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -51,15 +51,6 @@ class MediaInfo:
     has_audio: bool
     has_video: bool
     audio_codec: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["media_type"] = str(self.media_type)
-        return data
-
-
-async def detect_media_type(path: Path | str, *, settings: Settings) -> MediaType:
-    return (await probe_media(path, settings=settings)).media_type
 
 
 async def probe_media(path: Path | str, *, settings: Settings, filename: str | None = None) -> MediaInfo:

@@ -12,8 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from mediascribe.media.chunks import AudioChunk
-from mediascribe.media.media_processor import extract_audio_from_video_and_split, split_audio_file
-from mediascribe.media.probe import MediaType
+from mediascribe.media.split import split_audio_file
 from mediascribe.storage import JobKeys
 from mediascribe.workflow.runtime import Runtime
 from mediascribe.workflow.source import display_name, download_source
@@ -32,9 +31,8 @@ def prepare(runtime: Runtime, *, job_id: str, bucket: str, key: str, media_type:
     # The enclosing workspace keeps the chunk files alive until they are uploaded.
     with job_workspace(settings.temp_dir, job_id) as workspace:
         source = download_source(runtime.store, bucket, key, workspace)
-        split = extract_audio_from_video_and_split if media_type == MediaType.VIDEO else split_audio_file
         chunks = asyncio.run(
-            split(source, settings.max_chunk_size_bytes, filename, job_id, settings=settings)
+            split_audio_file(source, settings.max_chunk_size_bytes, filename, job_id, settings=settings)
         )
         # Results of an earlier attempt belong to its chunking; a re-run must not reuse them.
         runtime.store.delete_prefix(keys, keys.results_prefix)

@@ -1,13 +1,9 @@
-"""The media steps the workflow calls: probe, convert or extract to mp3, split into API-sized chunks.
+"""Splitting media into API-sized mp3 chunks: convert (or extract a video's audio), then cut.
 
 Everything happens inside the job's workspace (``<temp_dir>/<job_id>/``). Chunk files live in its
 ``chunks/`` folder and exist only while a caller holds an enclosing ``job_workspace`` for the same job
 (the prepare step does, to upload them); intermediate files are removed as soon as the call ends.
-
-Conversion produces mono mp3 at ``settings.mp3_bitrate`` (64 kbit/s) and ``settings.mp3_sample_rate``:
-speech recognisers work on 16 kHz mono, so a higher rate or a second channel adds bytes but no
-accuracy, and at 64 kbit/s one 24 MiB chunk holds about 52 minutes, so long recordings need few
-requests. mp3 input is never re-encoded: it is split by stream copy at frame boundaries.
+mp3 input is cut by stream copy at frame boundaries; anything else is encoded first (``encode``).
 """
 
 from __future__ import annotations
@@ -19,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import ffmpeg
 
@@ -40,13 +37,12 @@ from mediascribe.media.cut_planning import (
     plan_cuts,
     silence_finder,
 )
+from mediascribe.media.encode import encode_mp3, is_mp3
 from mediascribe.media.probe import MediaInfo, MediaType, probe_media
 from mediascribe.media.process import probe_json, run_tool
 from mediascribe.workspace import job_workspace
 
 logger = logging.getLogger(__name__)
-
-MediaSource = bytes | str | Path
 
 MIN_CHUNK_SIZE_BYTES = 16 * 1024
 DURATION_TOLERANCE_SECONDS = 0.1
@@ -56,84 +52,42 @@ SIZE_MARGIN_RETRY = 0.97
 PROBE_CONCURRENCY = 4
 
 
-async def convert_audio_file_to_mp3(
-    input_path: str | Path, output_path: str | Path, *, settings: Settings | None = None
-) -> str:
-    """Any audio (or the first audio track of a video) ffmpeg reads, as speech-quality mono mp3.
-
-    Returns the mp3 to use: ``output_path``, or ``input_path`` itself when that already is an mp3,
-    which needs no conversion.
-    """
-    settings = settings or Settings()
-    source = Path(input_path)
-    info = await probe_media(source, settings=settings)
-    _require_audio(info, source.name)
-    if _is_mp3(info):
-        return str(source)
-    await _encode_mp3(source, Path(output_path), settings, filename=source.name)
-    return str(output_path)
-
-
 async def split_audio_file(
-    file_buffer: MediaSource,
-    max_chunk_size_bytes: int,
-    basename: str,
-    job_id: str,
-    *,
-    settings: Settings | None = None,
-) -> list[AudioChunk]:
-    """Chunks ``<basename>_audio_<i>.mp3`` of at most ``max_chunk_size_bytes`` each, in order.
-
-    ``file_buffer`` is the file's bytes or a path; a path is streamed by ffmpeg, never loaded.
-    Non-mp3 audio is converted first.
-    """
-    return await _chunks_from_media(file_buffer, max_chunk_size_bytes, basename, job_id, settings)
-
-
-async def extract_audio_from_video_and_split(
-    video_bytes: MediaSource,
+    source: Path,
     max_chunk_size_bytes: int,
     filename: str,
     job_id: str,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> list[AudioChunk]:
-    """The audio track of a video as mp3 chunks; NoAudioStreamError for a silent-film upload."""
-    return await _chunks_from_media(video_bytes, max_chunk_size_bytes, filename, job_id, settings)
+    """Chunks ``<filename>_audio_<i>.mp3`` of at most ``max_chunk_size_bytes`` each, in order.
 
-
-async def process_text_file(source: MediaSource, filename: str, job_id: str) -> list[AudioChunk]:
-    """Text has nothing to transcribe; kept as the place a future text step would go."""
-    logger.info("skipping text file: nothing to transcribe", extra={"file": filename, "job_id": job_id})
-    return []
-
-
-async def process_image_file(source: MediaSource, filename: str, job_id: str) -> list[AudioChunk]:
-    """Images have nothing to transcribe; kept as the place a future OCR step would go."""
-    logger.info("skipping image file: nothing to transcribe", extra={"file": filename, "job_id": job_id})
-    return []
-
-
-async def _chunks_from_media(
-    source: MediaSource, limit: int, filename: str, job_id: str, settings: Settings | None
-) -> list[AudioChunk]:
-    settings = settings or Settings()
-    if not MIN_CHUNK_SIZE_BYTES <= limit <= API_REQUEST_LIMIT_BYTES:
+    ``source`` is streamed by ffmpeg, never loaded; ``filename`` is the name people know the file by
+    (used in chunk names and in errors). Non-mp3 audio, and the audio track of a video, is encoded
+    first; a video without audio raises NoAudioStreamError.
+    """
+    if not MIN_CHUNK_SIZE_BYTES <= max_chunk_size_bytes <= API_REQUEST_LIMIT_BYTES:
         raise ConfigurationError(
             f"max_chunk_size_bytes must be between {MIN_CHUNK_SIZE_BYTES} and {API_REQUEST_LIMIT_BYTES}"
         )
     base = safe_basename(filename)
     with job_workspace(settings.temp_dir, job_id) as workspace, _scratch_dir(workspace) as scratch:
-        input_path = await asyncio.to_thread(_materialize, source, scratch, filename)
+        input_path = _existing_file(source, filename)
         logger.info("processing media", extra={"path": str(input_path), "file": filename, "job_id": job_id})
         info = await probe_media(input_path, settings=settings, filename=filename)
         _require_audio(info, filename)
         _guard_duration(info, settings, filename)
         mp3 = input_path
-        if not _is_mp3(info):
+        if not is_mp3(info):
             mp3 = scratch / "audio.mp3"
-            await _encode_mp3(input_path, mp3, settings, filename=filename)
-        return await _split_mp3(mp3, limit, base, workspace / "chunks", scratch, settings, filename)
+            await encode_mp3(input_path, mp3, settings, filename=filename)
+        return await _split_mp3(
+            mp3, max_chunk_size_bytes, base, workspace / "chunks", scratch, settings, filename
+        )
+
+
+# The seed's name for the same call: encoding maps a video's first audio track like any audio file's.
+extract_audio_from_video_and_split = split_audio_file
 
 
 @contextmanager
@@ -147,16 +101,10 @@ def _scratch_dir(workspace: Path) -> Iterator[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _materialize(source: MediaSource, scratch: Path, filename: str) -> Path:
-    """A path ffmpeg can read: bytes are written into the workspace, paths are used where they are."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        path = scratch / "source"
-        path.write_bytes(source)
-        logger.info("wrote media bytes", extra={"path": str(path), "size_bytes": len(source)})
-        return path
+def _existing_file(source: Path, filename: str) -> Path:
     path = Path(source).resolve()
     if not path.is_file():
-        raise SourceObjectMissingError(filename, f"no such file: {path}")
+        raise SourceObjectMissingError(filename, "the file does not exist")
     return path
 
 
@@ -179,31 +127,6 @@ def _guard_duration(info: MediaInfo, settings: Settings, filename: str) -> None:
         )
 
 
-def _is_mp3(info: MediaInfo) -> bool:
-    return info.audio_codec == "mp3" and (info.format_name or "").split(",")[0] == "mp3"
-
-
-async def _encode_mp3(source: Path, target: Path, settings: Settings, *, filename: str) -> None:
-    argv = (
-        ffmpeg.input(str(source))
-        .output(
-            str(target),
-            map="0:a:0",
-            acodec="libmp3lame",
-            ac=1,
-            ar=settings.mp3_sample_rate,
-            audio_bitrate=settings.mp3_bitrate,
-            map_metadata=-1,
-            vn=None,
-        )
-        .global_args("-hide_banner", "-nostats")
-        .overwrite_output()
-        .compile(cmd=resolve_binaries(settings).ffmpeg)
-    )
-    await run_tool(argv, filename=filename)
-    logger.info("wrote mp3", extra={"path": str(target)})
-
-
 async def _split_mp3(
     mp3: Path, limit: int, base: str, chunk_dir: Path, scratch: Path, settings: Settings, filename: str
 ) -> list[AudioChunk]:
@@ -224,7 +147,7 @@ async def _split_mp3(
         largest = max(path.stat().st_size for path in segments)
         if largest <= limit:
             chunks = await _publish(segments, base, chunk_dir, binaries.ffprobe, filename)
-            verify_chunks(chunks, limit, duration)
+            _verify_chunks(chunks, limit, duration)
             return chunks
         logger.warning(
             "a chunk came out over the limit; cutting shorter",
@@ -234,7 +157,7 @@ async def _split_mp3(
     raise ChunkVerificationError(f"{filename}: could not keep chunks under {limit} bytes")
 
 
-def _audio_bytes_per_second(description: dict, mp3: Path, duration: float) -> float:
+def _audio_bytes_per_second(description: dict[str, Any], mp3: Path, duration: float) -> float:
     """The audio byte rate: the stream's bit rate when known, so tags and cover art do not count."""
     streams = [s for s in description.get("streams", []) if s.get("codec_type") == "audio"]
     bit_rate = streams[0].get("bit_rate") if streams else None
@@ -290,7 +213,7 @@ async def _publish(
     return chunks
 
 
-def verify_chunks(chunks: list[AudioChunk], limit: int, source_duration: float) -> None:
+def _verify_chunks(chunks: list[AudioChunk], limit: int, source_duration: float) -> None:
     """Refuse a split that lost audio or broke the size limit before anyone uploads it."""
     if not chunks:
         raise ChunkVerificationError("splitting produced no chunks")
