@@ -40,13 +40,15 @@ def job_workspace(temp_dir: Path | str, job_id: str) -> Iterator[Path]:
     try:
         yield path
     finally:
+        # Removal happens under the lock: a thread re-entering the same job must find either the old
+        # directory still counted as open, or no directory at all, never one being deleted.
         with _lock:
             _open_counts[path] -= 1
             last = _open_counts[path] == 0
             if last:
                 del _open_counts[path]
+                shutil.rmtree(path, ignore_errors=True)
         if last:
-            shutil.rmtree(path, ignore_errors=True)
             logger.info("removed job workspace", extra={"path": str(path)})
 
 
@@ -66,10 +68,10 @@ def remove_stale_workspaces(temp_dir: Path | str) -> list[Path]:
         except ValueError:
             continue
         with _lock:
-            busy = child in _open_counts
-        if not busy and child.is_dir():
+            if child in _open_counts or not child.is_dir():
+                continue
             shutil.rmtree(child, ignore_errors=True)
-            removed.append(child)
+        removed.append(child)
     if removed:
         logger.info("removed stale job workspaces", extra={"count": len(removed)})
     return removed

@@ -1,7 +1,10 @@
+import threading
+import time
 import uuid
 
 import pytest
 
+from mediascribe import workspace
 from mediascribe.errors import InvalidJobIdError
 from mediascribe.workspace import job_workspace, remove_stale_workspaces, workspace_path
 
@@ -51,3 +54,43 @@ def test_stale_workspaces_are_removed_but_open_ones_and_other_files_are_kept(tmp
 def test_paths_cannot_escape_the_temp_dir(tmp_path):
     with pytest.raises(InvalidJobIdError):
         workspace_path(tmp_path, "../../etc")
+
+
+def _slow_first_removal(monkeypatch, removing: threading.Event, entered: threading.Event) -> None:
+    """Hold the first directory removal open until another thread has entered (or a short timeout)."""
+    real_rmtree = workspace.shutil.rmtree
+    first = threading.Lock()
+
+    def rmtree(path, *args, **kwargs):
+        if first.acquire(blocking=False):
+            removing.set()
+            entered.wait(timeout=0.5)
+        real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(workspace.shutil, "rmtree", rmtree)
+
+
+def _enter_when_removing(tmp_path, job_id, removing, entered, seen: list[bool]) -> None:
+    removing.wait(timeout=5)
+    with job_workspace(tmp_path, job_id) as path:
+        entered.set()
+        time.sleep(0.05)
+        seen.append(path.is_dir())
+
+
+@pytest.mark.parametrize("remover", ["leaving", "stale-sweep"])
+def test_a_workspace_entered_while_another_is_removed_survives(tmp_path, monkeypatch, remover):
+    job_id = str(uuid.uuid4())
+    removing, entered = threading.Event(), threading.Event()
+    seen: list[bool] = []
+    other = threading.Thread(target=_enter_when_removing, args=(tmp_path, job_id, removing, entered, seen))
+    other.start()
+    if remover == "leaving":
+        with job_workspace(tmp_path, job_id):
+            _slow_first_removal(monkeypatch, removing, entered)
+    else:
+        (tmp_path / job_id).mkdir()
+        _slow_first_removal(monkeypatch, removing, entered)
+        remove_stale_workspaces(tmp_path)
+    other.join(timeout=10)
+    assert seen == [True]
