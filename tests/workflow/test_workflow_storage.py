@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
@@ -122,3 +123,34 @@ def test_objects_a_batch_delete_refused_are_an_error_not_a_silent_success():
         )
         with pytest.raises(StorageError, match="AccessDenied"):
             media_store.delete_prefix(keys, keys.results_prefix)
+
+
+@pytest.mark.parametrize(
+    ("call", "operation"),
+    [
+        (lambda store, keys, tmp: store.head("uploads/a.mp3"), "head_object"),
+        (lambda store, keys, tmp: store.download("uploads/a.mp3", tmp / "a.mp3"), "head_object"),
+        (lambda store, keys, tmp: store.get_json(keys, keys.chunk_result(0)), "get_object"),
+    ],
+    ids=["head", "download", "get_json"],
+)
+def test_objects_other_client_errors_propagate_as_they_are(tmp_path, call, operation):
+    """An error that is not "missing" is re-raised unchanged, not chained to itself as its own cause."""
+    client = boto3.client("s3", region_name="us-east-1")
+    media_store = MediaStore(client, "media-bucket", "jobs/")
+    with Stubber(client) as stub:
+        stub.add_client_error(operation, service_error_code="AccessDenied", http_status_code=403)
+        with pytest.raises(ClientError) as caught:
+            call(media_store, media_store.job_keys(JOB), tmp_path)
+    assert caught.value.response["Error"]["Code"] == "AccessDenied"
+    assert caught.value.__cause__ is None
+
+
+def test_objects_a_missing_object_is_source_missing_caused_by_the_client_error():
+    client = boto3.client("s3", region_name="us-east-1")
+    media_store = MediaStore(client, "media-bucket", "jobs/")
+    with Stubber(client) as stub:
+        stub.add_client_error("head_object", service_error_code="404", http_status_code=404)
+        with pytest.raises(SourceObjectMissingError) as caught:
+            media_store.head("uploads/gone.mp3")
+    assert isinstance(caught.value.__cause__, ClientError)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,10 +49,8 @@ class MediaStore:
     def head(self, key: str, *, bucket: str | None = None) -> ObjectHead:
         bucket = self._source_bucket(bucket)
         validate_object_key(key)
-        try:
+        with _missing_as_source_error(key):
             response = self._client.head_object(Bucket=bucket, Key=key)
-        except ClientError as exc:
-            raise _missing_or_raise(exc, key) from exc
         version = response.get("VersionId")
         return ObjectHead(
             bucket=bucket,
@@ -67,7 +67,7 @@ class MediaStore:
         try:
             self._client.head_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
-            if str(exc.response.get("Error", {}).get("Code", "")) in _MISSING_CODES:
+            if _error_code(exc) in _MISSING_CODES:
                 return False
             raise
         return True
@@ -76,10 +76,8 @@ class MediaStore:
         """Stream an object to disk (multipart, bounded memory) — media can be gigabytes."""
         bucket = self._source_bucket(bucket)
         validate_object_key(key)
-        try:
+        with _missing_as_source_error(key):
             self._client.download_file(bucket, key, str(destination))
-        except ClientError as exc:
-            raise _missing_or_raise(exc, key) from exc
         return destination
 
     def upload_file(self, keys: JobKeys, key: str, path: Path, content_type: str) -> str:
@@ -125,10 +123,8 @@ class MediaStore:
         """Read back a document this job wrote; keys from the state input are checked first."""
         if not keys.owns(key):
             raise InvalidObjectKeyError(f"{key!r} is outside the job's prefix {keys.prefix!r}")
-        try:
+        with _missing_as_source_error(key):
             body = self._client.get_object(Bucket=self.bucket, Key=key)["Body"]
-        except ClientError as exc:
-            raise _missing_or_raise(exc, key) from exc
         with body:
             return json.loads(body.read())
 
@@ -146,8 +142,18 @@ class MediaStore:
             raise InvalidObjectKeyError(f"refusing to write {key!r} outside {keys.prefix!r}")
 
 
-def _missing_or_raise(exc: ClientError, key: str) -> Exception:
-    code = str(exc.response.get("Error", {}).get("Code", ""))
-    if code in _MISSING_CODES:
-        return SourceObjectMissingError(key, "the object does not exist (deleted before processing?)")
-    return exc
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+@contextmanager
+def _missing_as_source_error(key: str) -> Iterator[None]:
+    """A missing object becomes SourceObjectMissingError; any other client error propagates unchanged."""
+    try:
+        yield
+    except ClientError as exc:
+        if _error_code(exc) in _MISSING_CODES:
+            raise SourceObjectMissingError(
+                key, "the object does not exist (deleted before processing?)"
+            ) from exc
+        raise
