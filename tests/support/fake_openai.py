@@ -3,7 +3,14 @@
 The real ``openai`` client talks to it over HTTP on 127.0.0.1, so tests exercise the SDK's own
 multipart encoding, retry loop, ``Retry-After`` handling and timeouts instead of patched methods.
 Each request is answered by the next scripted ``Reply`` (or a callable), else by a normal
-transcription whose text comes from ``text_for`` (by default derived from the uploaded file name).
+transcription whose text comes from ``text_for`` (by default derived from the uploaded file name), or
+from the real offline Whisper model run on the upload (``offline_model=True``), which hears what the
+audio holds and, like the hosted models, can hallucinate words on silence.
+
+Unscripted requests meet the real API's rules (``API_MODELS``): the request size cap, the file
+formats, each model's duration cap and response formats, and the options each model takes, refused
+with the real status and error text. The audio's duration is measured with ffprobe; latency can grow
+with it (``latency_per_audio_second``), as the real service's does.
 
     with FakeTranscriptionServer(replies=[Reply(status=429), Reply(status=429)]) as server:
         client = AsyncOpenAI(api_key="test", base_url=server.base_url)
@@ -15,6 +22,8 @@ import json
 import math
 import random
 import re
+import subprocess
+import tempfile
 import threading
 import time
 from collections import deque
@@ -24,10 +33,49 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from support.media_factory import ffprobe_path
+
 TRANSCRIPTIONS_PATH = "/v1/audio/transcriptions"
-# The real API answers only ``json``/``text`` for these model families.
-JSON_ONLY_PREFIXES = ("gpt-4o-", "gpt-transcribe")
+# The API's own request cap, multipart overhead included.
+MAX_REQUEST_BYTES = 26_214_400
+FILE_FORMATS = ("flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm")
+MIN_AUDIO_SECONDS = 0.1
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class ApiModel:
+    """What the hosted API does per model; kept apart from mediascribe's catalog on purpose, so a
+    mistake in the catalog meets a refusal here instead of being mirrored."""
+
+    max_seconds: float | None
+    formats: frozenset[str]
+    options: frozenset[str]
+    needs_chunking_strategy: bool = False
+
+
+_COMMON = frozenset({"language", "temperature", "stream"})
+_JSON_TEXT = frozenset({"json", "text"})
+_GPT4O = ApiModel(1500.0, _JSON_TEXT, _COMMON | {"prompt", "include", "chunking_strategy"})
+API_MODELS: dict[str, ApiModel] = {
+    "whisper-1": ApiModel(
+        None,
+        frozenset({"json", "text", "srt", "vtt", "verbose_json"}),
+        _COMMON | {"prompt", "timestamp_granularities"},
+    ),
+    "gpt-4o-transcribe": _GPT4O,
+    "gpt-4o-mini-transcribe": _GPT4O,
+    "gpt-4o-mini-transcribe-2025-12-15": _GPT4O,
+    "gpt-4o-transcribe-diarize": ApiModel(
+        1400.0,
+        frozenset({"json", "text", "diarized_json"}),
+        _COMMON | {"chunking_strategy", "known_speaker_names", "known_speaker_references"},
+        needs_chunking_strategy=True,
+    ),
+    "gpt-transcribe": ApiModel(
+        1400.0, _JSON_TEXT, _COMMON | {"prompt", "keywords", "languages", "chunking_strategy"}
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +103,8 @@ class RecordedRequest:
     file_content_type: str | None
     authorized: bool
     received_at: float
+    lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    audio_seconds: float | None = None
 
     @property
     def model(self) -> str | None:
@@ -70,6 +120,63 @@ class RecordedRequest:
 
 
 ReplySource = Iterable[Reply] | Callable[[RecordedRequest], Reply | None]
+
+
+def measured_duration(request: RecordedRequest) -> float:
+    """The upload's real duration; stand-in bytes that are not audio count as 10 s."""
+    return 10.0 if request.audio_seconds is None else request.audio_seconds
+
+
+def probe_seconds(data: bytes, filename: str) -> float | None:
+    """The duration ffprobe reads from ``data``, or None when it is not audio ffprobe can read."""
+    suffix = "." + filename.rsplit(".", 1)[-1] if "." in filename else ""
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        handle.write(data)
+        handle.flush()
+        probe = subprocess.run(
+            [
+                ffprobe_path(),
+                "-v",
+                "error",
+                "-show_entries",
+                "format=duration",
+                "-of",
+                "csv=p=0",
+                handle.name,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    try:
+        return float(probe.stdout.strip())
+    except ValueError:
+        return None
+
+
+_offline_lock = threading.Lock()
+
+
+def offline_transcription(data: bytes, filename: str) -> tuple[str, list[dict[str, Any]], float]:
+    """Text, Whisper-shaped segments and duration from the real offline model, without any VAD.
+
+    The hosted models hear silence and noise the same way, so a stand-in built on the real decoder
+    is no kinder to a silent chunk than the service is.
+    """
+    from mediascribe.transcription.local_engine import load_model, packaged_model
+
+    model = load_model(packaged_model()[0])
+    suffix = "." + filename.rsplit(".", 1)[-1] if "." in filename else ""
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle, _offline_lock:
+        handle.write(data)
+        handle.flush()
+        pieces, info = model.transcribe(handle.name, beam_size=5, vad_filter=False)
+        segments = [
+            _segment_dict(i, float(p.start), float(p.end), p.text, no_speech_prob=float(p.no_speech_prob))
+            for i, p in enumerate(pieces)
+        ]
+    text = " ".join(seg["text"].strip() for seg in segments if seg["text"].strip())
+    return text, segments, float(info.duration)
 
 
 def text_from_filename(request: RecordedRequest) -> str:
@@ -98,11 +205,20 @@ class FakeTranscriptionServer:
         replies: ReplySource | None = None,
         latency: float | tuple[float, float] = 0.0,
         text_for: Callable[[RecordedRequest], str] = text_from_filename,
-        duration_for: Callable[[RecordedRequest], float] = lambda _request: 10.0,
+        duration_for: Callable[[RecordedRequest], float] = measured_duration,
         api_key: str | None = None,
         hang_seconds: float = 30.0,
         seed: int | None = None,
+        latency_per_audio_second: float = 0.0,
+        offline_model: bool = False,
+        require_audio: bool = False,
+        extra_models: Mapping[str, ApiModel] | None = None,
     ) -> None:
+        """``latency_per_audio_second`` adds that many seconds per second of uploaded audio.
+        ``offline_model`` answers with what the real offline Whisper model hears in the upload.
+        ``require_audio`` refuses uploads that are not decodable audio, as the API does (off for the
+        tests that send stand-in bytes). ``extra_models`` serves more model names, as a self-hosted
+        OpenAI-compatible server does."""
         self._callable = replies if callable(replies) else None
         self._queue: deque[Reply] = deque() if callable(replies) or replies is None else deque(replies)
         self._latency = latency
@@ -111,6 +227,10 @@ class FakeTranscriptionServer:
         self._api_key = api_key
         self._hang_seconds = hang_seconds
         self._random = random.Random(seed)
+        self._per_audio_second = latency_per_audio_second
+        self._offline_model = offline_model
+        self._require_audio = require_audio
+        self.models: dict[str, ApiModel] = API_MODELS | dict(extra_models or {})
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.requests: list[RecordedRequest] = []
@@ -200,8 +320,11 @@ class FakeTranscriptionServer:
             self._stopping.wait(seconds)
 
     def _success_body(self, request: RecordedRequest) -> tuple[str, bytes]:
-        text = self._text_for(request)
-        duration = self._duration_for(request)
+        if self._offline_model:
+            text, segments, duration = offline_transcription(request.file_bytes, request.filename or "")
+        else:
+            text, duration = self._text_for(request), self._duration_for(request)
+            segments = _segments(text, duration)
         fmt = request.response_format
         if fmt == "text":
             return "text/plain; charset=utf-8", text.encode()
@@ -211,26 +334,132 @@ class FakeTranscriptionServer:
                 "language": "english",
                 "duration": duration,
                 "text": text,
-                "segments": _segments(text, duration),
+                "segments": segments,
                 "usage": {"type": "duration", "seconds": math.ceil(duration)},
+            }
+        elif fmt == "diarized_json":
+            payload = {
+                "task": "transcribe",
+                "duration": duration,
+                "text": text,
+                "segments": [
+                    {
+                        "type": "transcript.text.segment",
+                        "id": f"seg_{seg['id']}",
+                        "start": seg["start"],
+                        "end": seg["end"],
+                        "text": seg["text"].strip(),
+                        "speaker": "A",
+                    }
+                    for seg in segments
+                ],
+                "usage": _usage(request.model or "", text, duration),
             }
         else:
             payload = {"text": text, "usage": _usage(request.model or "", text, duration)}
         return "application/json", json.dumps(payload).encode()
 
-    def _validation_error(self, request: RecordedRequest) -> Reply | None:
+    def _validation_error(self, request: RecordedRequest, body_size: int) -> Reply | None:
+        """The first rule of the real API this request breaks, answered as the API answers it."""
+        if body_size > MAX_REQUEST_BYTES:
+            message = f"Maximum content size limit ({MAX_REQUEST_BYTES}) exceeded ({body_size} bytes read)"
+            return _error_reply(413, message, "server_error")
         if request.filename is None or not request.file_bytes:
             return _error_reply(400, "Missing required parameter: 'file'.", "invalid_request_error")
         if not request.model:
             return _error_reply(400, "Missing required parameter: 'model'.", "invalid_request_error")
-        if request.model.startswith(JSON_ONLY_PREFIXES) and request.response_format not in ("json", "text"):
+        spec = self.models.get(request.model)
+        if spec is None:
+            return _error_reply(
+                404,
+                f"The model `{request.model}` does not exist or you do not have access to it.",
+                "invalid_request_error",
+                code="model_not_found",
+            )
+        extension = request.filename.rsplit(".", 1)[-1].lower() if "." in request.filename else ""
+        if extension not in FILE_FORMATS:
+            formats = ", ".join(f"'{f}'" for f in FILE_FORMATS)
             return _error_reply(
                 400,
-                f"response_format '{request.response_format}' is not compatible with "
-                f"model '{request.model}'.",
+                f"Invalid file format. Supported formats: [{formats}]",
                 "invalid_request_error",
+                param="file",
+                code="invalid_value",
+            )
+        return _option_error(request, spec) or self._audio_error(request, spec)
+
+    def _audio_error(self, request: RecordedRequest, spec: ApiModel) -> Reply | None:
+        seconds = request.audio_seconds
+        if seconds is None:
+            if not self._require_audio:
+                return None
+            return _error_reply(
+                400,
+                "Audio file might be corrupted or unsupported",
+                "invalid_request_error",
+                param="file",
+                code="invalid_value",
+            )
+        if seconds < MIN_AUDIO_SECONDS:
+            return _error_reply(
+                400,
+                f"audio duration {seconds} seconds is shorter than {MIN_AUDIO_SECONDS} seconds which is "
+                "the minimum for this model",
+                "invalid_request_error",
+                code="invalid_value",
+            )
+        if spec.max_seconds is not None and seconds > spec.max_seconds:
+            return _error_reply(
+                400,
+                f"audio duration {seconds} seconds is longer than {spec.max_seconds:g} seconds which is "
+                "the maximum for this model",
+                "invalid_request_error",
+                code="invalid_value",
             )
         return None
+
+
+def _option_error(request: RecordedRequest, spec: ApiModel) -> Reply | None:
+    """Refuse a response format or option the model does not take."""
+    fmt = request.response_format
+    if fmt not in spec.formats:
+        allowed = " or ".join(f"'{f}'" for f in sorted(spec.formats & {"json", "text"}))
+        return _error_reply(
+            400,
+            f"response_format '{fmt}' is not compatible with model '{request.model}'. Use {allowed} instead.",
+            "invalid_request_error",
+            param="response_format",
+            code="unsupported_value",
+        )
+    sent = {name.removesuffix("[]") for name in (*request.fields, *request.lists)} - {
+        "model",
+        "response_format",
+    }
+    for option in sorted(sent - spec.options):
+        return _error_reply(
+            400,
+            f"{option} is not supported with model '{request.model}'.",
+            "invalid_request_error",
+            param=option,
+            code="unsupported_parameter",
+        )
+    if "timestamp_granularities" in sent and fmt != "verbose_json":
+        return _error_reply(
+            400,
+            "timestamp_granularities requires response_format to be verbose_json.",
+            "invalid_request_error",
+            param="timestamp_granularities",
+            code="invalid_value",
+        )
+    if spec.needs_chunking_strategy and "chunking_strategy" not in sent:
+        return _error_reply(
+            400,
+            "chunking_strategy is required for diarization models",
+            "invalid_request_error",
+            param="chunking_strategy",
+            code="invalid_value",
+        )
+    return None
 
 
 def _segments(text: str, duration: float) -> list[dict[str, Any]]:
@@ -239,21 +468,24 @@ def _segments(text: str, duration: float) -> list[dict[str, Any]]:
     if not sentences:
         return []
     step = duration / len(sentences)
-    return [
-        {
-            "id": i,
-            "seek": 0,
-            "start": round(i * step, 3),
-            "end": round((i + 1) * step, 3),
-            "text": f" {sentence}",
-            "tokens": [],
-            "temperature": 0.0,
-            "avg_logprob": -0.2,
-            "compression_ratio": 1.1,
-            "no_speech_prob": 0.01,
-        }
-        for i, sentence in enumerate(sentences)
-    ]
+    return [_segment_dict(i, i * step, (i + 1) * step, sentence) for i, sentence in enumerate(sentences)]
+
+
+def _segment_dict(
+    index: int, start: float, end: float, text: str, *, no_speech_prob: float = 0.01
+) -> dict[str, Any]:
+    return {
+        "id": index,
+        "seek": 0,
+        "start": round(start, 3),
+        "end": round(end, 3),
+        "text": f" {text.strip()}",
+        "tokens": [],
+        "temperature": 0.0,
+        "avg_logprob": -0.2,
+        "compression_ratio": 1.1,
+        "no_speech_prob": no_speech_prob,
+    }
 
 
 def _usage(model: str, text: str, duration: float) -> dict[str, Any]:
@@ -270,8 +502,16 @@ def _usage(model: str, text: str, duration: float) -> dict[str, Any]:
     }
 
 
-def _error_reply(status: int, message: str, error_type: str, **extra: Any) -> Reply:
-    body = {"error": {"message": message, "type": error_type, "param": None, "code": None}}
+def _error_reply(
+    status: int,
+    message: str,
+    error_type: str,
+    *,
+    param: str | None = None,
+    code: str | None = None,
+    **extra: Any,
+) -> Reply:
+    body = {"error": {"message": message, "type": error_type, "param": param, "code": code}}
     return Reply(status=status, body=body, **extra)
 
 
@@ -283,15 +523,27 @@ def error_reply(status: int, *, retry_after: str | None = None, delay_seconds: f
     )
 
 
-def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], str | None, bytes, str | None]:
-    """Split a multipart/form-data body exactly on its boundary (binary-safe)."""
+@dataclass
+class _Form:
+    fields: dict[str, str] = field(default_factory=dict)
+    lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    filename: str | None = None
+    file_bytes: bytes = b""
+    file_type: str | None = None
+
+
+def _parse_multipart(content_type: str, body: bytes) -> _Form:
+    """Split a multipart/form-data body exactly on its boundary (binary-safe).
+
+    Repeated names (the SDK sends a list as ``name[]`` parts) are collected in ``lists``; ``fields``
+    keeps the last value of each name.
+    """
     params = dict(part.strip().split("=", 1) for part in content_type.split(";")[1:] if "=" in part)
     boundary = params.get("boundary", "").strip('"').encode()
+    form = _Form()
     if not boundary:
-        return {}, None, b"", None
-    fields: dict[str, str] = {}
-    filename = file_type = None
-    file_bytes = b""
+        return form
+    fields = form.fields
     for raw_part in body.split(b"--" + boundary)[1:]:
         if raw_part.startswith(b"--"):
             break
@@ -307,10 +559,15 @@ def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], st
         }
         name = disposition.get("name", "")
         if "filename" in disposition:
-            filename, file_bytes, file_type = disposition["filename"], content, headers.get("content-type")
+            form.filename, form.file_bytes = disposition["filename"], content
+            form.file_type = headers.get("content-type")
         elif name:
             fields[name] = content.decode("utf-8")
-    return fields, filename, file_bytes, file_type
+            form.lists[name] = (*form.lists.get(name, ()), fields[name])
+    form.lists = {
+        name: values for name, values in form.lists.items() if name.endswith("[]") or len(values) > 1
+    }
+    return form
 
 
 def _handler_for(server: FakeTranscriptionServer) -> type[BaseHTTPRequestHandler]:
@@ -341,21 +598,24 @@ def _handler_for(server: FakeTranscriptionServer) -> type[BaseHTTPRequestHandler
 
         def _handle(self) -> None:
             body = self._read_body()
-            fields, filename, file_bytes, file_type = _parse_multipart(
-                self.headers.get("Content-Type", ""), body
-            )
+            form = _parse_multipart(self.headers.get("Content-Type", ""), body)
             expected = f"Bearer {server._api_key}" if server._api_key else None
             request = server._record(
                 path=self.path,
-                fields=fields,
-                filename=filename,
-                file_bytes=file_bytes,
-                file_content_type=file_type,
+                fields=form.fields,
+                lists=form.lists,
+                filename=form.filename,
+                file_bytes=form.file_bytes,
+                file_content_type=form.file_type,
                 authorized=expected is None or self.headers.get("Authorization") == expected,
                 received_at=time.monotonic(),
+                audio_seconds=probe_seconds(form.file_bytes, form.filename or "")
+                if form.file_bytes
+                else None,
             )
             reply = server._next_reply(request)
-            server._wait(server._latency_seconds() + reply.delay_seconds)
+            audio_latency = server._per_audio_second * (request.audio_seconds or 0.0)
+            server._wait(server._latency_seconds() + audio_latency + reply.delay_seconds)
             if reply.hang:
                 server._wait(server._hang_seconds)
             if reply.drop_connection or reply.hang or server._stopping.is_set():
@@ -366,7 +626,7 @@ def _handler_for(server: FakeTranscriptionServer) -> type[BaseHTTPRequestHandler
             elif not request.authorized:
                 reply = _error_reply(401, "Incorrect API key provided.", "invalid_request_error")
             elif reply.status == 200 and reply.body is None:
-                reply = server._validation_error(request) or reply
+                reply = server._validation_error(request, len(body)) or reply
             self._send(reply, request)
 
         def _send(self, reply: Reply, request: RecordedRequest) -> None:
