@@ -14,25 +14,29 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psycopg2
 import pytest
-from psycopg2 import sql
-from psycopg2.extensions import make_dsn, parse_dsn
 
 from mediascribe.config import Settings
-from mediascribe.jobs.database import Database
-from mediascribe.jobs.repository import JobRepository
-from mediascribe.local.postgres import LocalPostgres
-from mediascribe.local.workflow import LocalOptions, LocalWorkflow
-from support.fake_openai import FakeTranscriptionServer
+
+if TYPE_CHECKING:
+    # Imported where the fixtures run, so the unit tier never loads the database or moto code.
+    from mediascribe.jobs.database import Database
+    from mediascribe.jobs.repository import JobRepository
+    from mediascribe.local.workflow import LocalWorkflow
+    from support.fake_openai import FakeTranscriptionServer
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
-WorkflowFactory = Callable[..., AbstractContextManager[LocalWorkflow]]
+WorkflowFactory = Callable[..., AbstractContextManager["LocalWorkflow"]]
 
 
 @contextmanager
 def _scratch_database(url: str) -> Iterator[str]:
+    import psycopg2
+    from psycopg2 import sql
+    from psycopg2.extensions import make_dsn
+
     name = f"mediascribe_test_{uuid.uuid4().hex[:12]}"
     admin = psycopg2.connect(url, connect_timeout=10)
     admin.autocommit = True
@@ -55,6 +59,10 @@ def _scratch_database(url: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def postgres_dsn() -> Iterator[str]:
     """A connection string for a real, empty PostgreSQL database owned by this test session."""
+    from psycopg2.extensions import parse_dsn
+
+    from mediascribe.local.postgres import LocalPostgres
+
     url = Settings.from_env().database_url
     if url:
         parse_dsn(url)
@@ -67,9 +75,12 @@ def postgres_dsn() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def _migrated(postgres_dsn: str) -> str:
+    from mediascribe.jobs.database import Database
+    from mediascribe.jobs.schema import apply_migrations
+
     database = Database(postgres_dsn)
     try:
-        database.migrate()
+        apply_migrations(database)
     finally:
         database.close()
     return postgres_dsn
@@ -78,8 +89,10 @@ def _migrated(postgres_dsn: str) -> str:
 @pytest.fixture
 def database(_migrated: str) -> Iterator[Database]:
     """A fresh ``Database`` handle on the migrated schema, with every job and asset deleted first."""
+    from mediascribe.jobs.database import Database
+
     handle = Database(_migrated)
-    handle.run(lambda cursor: cursor.execute("TRUNCATE assets_processing_jobs, assets CASCADE"))
+    handle.run(lambda transaction: transaction.execute("TRUNCATE assets_processing_jobs, assets CASCADE"))
     try:
         yield handle
     finally:
@@ -88,6 +101,8 @@ def database(_migrated: str) -> Iterator[Database]:
 
 @pytest.fixture
 def job_repository(database: Database) -> JobRepository:
+    from mediascribe.jobs.repository import JobRepository
+
     return JobRepository(database)
 
 
@@ -104,6 +119,8 @@ def test_api_key() -> str:
 
 @pytest.fixture
 def fake_api() -> Iterator[FakeTranscriptionServer]:
+    from support.fake_openai import FakeTranscriptionServer
+
     with FakeTranscriptionServer() as server:
         yield server
 
@@ -125,6 +142,7 @@ def make_workflow(
     test_api_key: str,
 ) -> WorkflowFactory:
     """``with make_workflow(**env) as wf:`` — a fresh moto world whose handlers use the fake API."""
+    from mediascribe.local.workflow import LocalOptions, LocalWorkflow
 
     @contextmanager
     def factory(

@@ -109,3 +109,28 @@ async def test_media_invalid_job_id_is_refused_before_writing(media, settings):
         await split_audio_file(media.tone(3), LIMIT, "x.mp3", "../escape", settings=settings)
     assert list(settings.temp_dir.iterdir()) == []
     assert not (settings.temp_dir.parent / "escape").exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("garbage", "not audio or video that can be read"),
+        ("truncated", "incomplete"),
+        ("truncated-header", "not audio or video that can be read"),
+    ],
+)
+async def test_media_unreadable_file_reason_is_plain_words_and_the_detail_is_logged(
+    tmp_path, media, settings, job_id, caplog, kind, reason
+):
+    if kind == "truncated-header":
+        whole = media.tone(3, "wav")
+        path = media_factory.make_truncated(whole, tmp_path / "header.mp3", keep=20 / whole.stat().st_size)
+    else:
+        path = build_bad_input(kind, tmp_path, media)
+    with pytest.raises(CorruptMediaError) as caught:
+        await split_audio_file(path, LIMIT, "upload.bin", job_id, settings=settings)
+    shown = str(caught.value)
+    assert shown.startswith("upload.bin: ") and reason in caught.value.reason
+    for internal in (str(tmp_path), str(settings.temp_dir), "0x", " @ ", "ffprobe", "ffmpeg"):
+        assert internal not in shown
+    assert any("Invalid data found" in str(getattr(r, "detail", "")) for r in caplog.records)

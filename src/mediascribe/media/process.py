@@ -1,14 +1,15 @@
 """Running ffmpeg and ffprobe without blocking the event loop.
 
 The command lines are built with ffmpeg-python; the processes run through asyncio so other coroutines
-(heartbeats, concurrent uploads) keep going while a long conversion runs. stderr is kept so a failure
-names the file and ffmpeg's own reason.
+(heartbeats, concurrent uploads) keep going while a long conversion runs. A failure names the file and
+says in plain words what is wrong with it; ffmpeg's own diagnostic goes to the log.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 import ffmpeg
@@ -20,10 +21,38 @@ logger = logging.getLogger(__name__)
 _STDERR_TAIL_CHARS = 600
 
 
+# What a person is told, matched against the tool's diagnostic (first match wins). The diagnostic
+# itself names temporary paths and memory addresses, so it goes to the log only.
+_READABLE_REASONS = (
+    (
+        "moov atom not found",
+        "the file is incomplete: its index is missing, so the upload was probably cut short",
+    ),
+    ("End of file", "the file ends early: the upload was probably cut short"),
+    (
+        "Invalid data found",
+        "the file is not audio or video that can be read: it is damaged, cut short or not media",
+    ),
+)
+_DEFAULT_REASON = (
+    "the file could not be decoded as audio or video: it may be damaged or in an unsupported format"
+)
+
+
 def stderr_tail(stderr: str) -> str:
     """The last lines of ffmpeg's stderr: that is where it states why it gave up."""
     text = stderr.strip()
     return text[-_STDERR_TAIL_CHARS:] if text else "no diagnostic output"
+
+
+def unreadable_media(filename: str, tool: str, stderr: str) -> CorruptMediaError:
+    """The error for a file the tool cannot read: a plain reason for people, the diagnostic in the log."""
+    detail = stderr_tail(stderr)
+    logger.warning(
+        "media tool could not read the file", extra={"file": filename, "tool": tool, "detail": detail}
+    )
+    reason = next((text for marker, text in _READABLE_REASONS if marker in stderr), _DEFAULT_REASON)
+    return CorruptMediaError(filename, reason)
 
 
 async def run_tool(argv: list[str], *, filename: str) -> tuple[bytes, str]:
@@ -56,7 +85,7 @@ async def run_tool(argv: list[str], *, filename: str) -> tuple[bytes, str]:
             f"{filename}: {argv[0]} was killed by signal {-process.returncode}: {stderr_tail(stderr)}"
         )
     if process.returncode != 0:
-        raise CorruptMediaError(filename, f"ffmpeg cannot read it: {stderr_tail(stderr)}")
+        raise unreadable_media(filename, Path(argv[0]).name, stderr)
     return stdout, stderr
 
 
@@ -70,6 +99,6 @@ async def probe_json(ffprobe: str, path: str, *, filename: str) -> dict[str, Any
         return await asyncio.to_thread(ffmpeg.probe, path, cmd=ffprobe, v="error")
     except ffmpeg.Error as exc:
         stderr = (exc.stderr or b"").decode("utf-8", errors="replace")
-        raise CorruptMediaError(filename, f"ffprobe cannot read it: {stderr_tail(stderr)}") from exc
+        raise unreadable_media(filename, Path(ffprobe).name, stderr) from exc
     except OSError as exc:
         raise FFmpegError(f"cannot start {ffprobe}: {exc}") from exc
