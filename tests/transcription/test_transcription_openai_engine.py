@@ -16,6 +16,7 @@ from mediascribe.errors import (
     RetryableTranscriptionError,
 )
 from mediascribe.transcription import create_engine
+from mediascribe.transcription.catalog import OPENAI_MODELS
 from mediascribe.transcription.local_engine import LocalWhisperEngine
 from mediascribe.transcription.openai_engine import OpenAIEngine
 from support.fake_openai import FakeTranscriptionServer, Reply, error_reply
@@ -44,7 +45,7 @@ def engine_for(server: FakeTranscriptionServer, **overrides) -> OpenAIEngine:
 
 
 async def test_success_returns_text_segments_and_duration(server, chunk):
-    result = await engine_for(server).transcribe_file(chunk)
+    result = await engine_for(server, model="whisper-1").transcribe_file(chunk)
 
     assert result.text == "Transcript of talk_audio_0.mp3."
     assert [(s.start, s.end) for s in result.segments] == [(0.0, 10.0)]
@@ -222,3 +223,70 @@ def test_explicit_engines_are_respected():
     assert isinstance(local, LocalWhisperEngine)
     with pytest.raises(ConfigurationError, match="needs an API key"):
         create_engine(Settings(transcription_engine="openai"))
+
+
+@pytest.mark.parametrize("model", sorted(OPENAI_MODELS))
+async def test_every_listed_model_accepts_what_it_is_sent(server, chunk, model):
+    """The stand-in refuses any format or option the real model refuses; nothing here may be refused."""
+    engine = engine_for(
+        server, model=model, language="en,de", prompt="A talk.", keywords=("Kubernetes", "mediascribe")
+    )
+    result = await engine.transcribe_file(chunk)
+
+    assert result.text == "Transcript of talk_audio_0.mp3."
+    (request,) = server.requests
+    spec = OPENAI_MODELS[model]
+    assert request.response_format == spec.response_format
+    assert ("timestamp_granularities[]" in request.fields) is (spec.response_format == "verbose_json")
+    assert bool(result.segments) is spec.returns_timestamps
+
+
+async def test_gpt_transcribe_gets_keywords_and_languages_as_lists(server, chunk):
+    engine = engine_for(server, model="gpt-transcribe", language="en, fr", keywords=("Aurora", "SAM"))
+    await engine.transcribe_file(chunk)
+
+    (request,) = server.requests
+    assert request.lists["keywords[]"] == ("Aurora", "SAM")
+    assert request.lists["languages[]"] == ("en", "fr")
+    assert "prompt" not in request.fields and "language" not in request.fields
+
+
+async def test_keywords_are_folded_into_the_prompt_where_the_model_takes_no_keyword_list(server, chunk):
+    engine = engine_for(server, model="whisper-1", prompt="Weekly meeting.", keywords=("Aurora", "SAM"))
+    await engine.transcribe_file(chunk)
+
+    (request,) = server.requests
+    assert request.fields["prompt"] == "Weekly meeting. Glossary: Aurora, SAM."
+    assert "keywords[]" not in request.lists
+
+
+async def test_several_languages_leave_detection_to_a_model_without_a_languages_option(server, chunk):
+    await engine_for(server, model="gpt-4o-transcribe", language="en,de").transcribe_file(chunk)
+    assert "language" not in server.requests[0].fields
+    assert not server.requests[0].lists
+
+
+async def test_the_diarize_model_returns_speaker_segments(server, chunk):
+    engine = engine_for(server, model="gpt-4o-transcribe-diarize", prompt="ignored for this model")
+    result = await engine.transcribe_file(chunk)
+
+    (request,) = server.requests
+    assert request.fields["chunking_strategy"] == "auto"
+    assert request.response_format == "diarized_json"
+    assert "prompt" not in request.fields
+    assert [s.speaker for s in result.segments] == ["A"]
+
+
+def test_settings_reach_the_request():
+    settings = Settings(
+        transcription_engine="openai",
+        openai_model="gpt-transcribe",
+        transcription_language="en,es",
+        transcription_keywords=("Aurora",),
+    )
+    engine = create_engine(settings, api_key=API_KEY)
+    assert isinstance(engine, OpenAIEngine)
+    options = engine.request_options()
+    assert options["languages"] == ["en", "es"]
+    assert options["keywords"] == ["Aurora"]
+    assert options["response_format"] == "json"

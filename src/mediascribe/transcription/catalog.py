@@ -161,6 +161,11 @@ def model_spec(settings: Settings) -> ModelSpec:
     engine = configured_engine(settings)
     if engine == "local":
         return LOCAL_MODEL
+    return configured_openai_model(settings)
+
+
+def configured_openai_model(settings: Settings) -> ModelSpec:
+    """TRANSCRIPTION_MODEL's spec with the overrides, whichever engine ``auto`` picks."""
     return _with_overrides(openai_model_spec(settings.openai_model), settings)
 
 

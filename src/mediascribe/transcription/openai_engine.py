@@ -1,7 +1,9 @@
 """The OpenAI transcription engine: the official SDK's ``AsyncOpenAI`` client.
 
-Retries are the SDK's own (exponential backoff with jitter, ``Retry-After`` honoured); what is left
-when they run out is mapped onto the two error classes the state machine tells apart.
+What each request carries comes from the model's catalog entry, so a model is never sent a format or
+option it refuses. Retries are the SDK's own (exponential backoff with jitter, ``Retry-After``
+honoured); what is left when they run out is mapped onto the two error classes the state machine
+tells apart.
 """
 
 from __future__ import annotations
@@ -16,15 +18,17 @@ import openai
 
 from mediascribe.config import API_REQUEST_LIMIT_BYTES, Settings
 from mediascribe.errors import PermanentTranscriptionError, RetryableTranscriptionError, TranscriptionError
+from mediascribe.transcription.catalog import (
+    ModelSpec,
+    configured_openai_model,
+    openai_model_spec,
+    requested_languages,
+)
 from mediascribe.transcription.models import EngineResult, Segment
 from mediascribe.transcription.uploads import ensure_uploadable
 
 logger = logging.getLogger(__name__)
 
-# Only whisper-1 is documented to answer ``verbose_json`` (with segment timestamps); the gpt-4o
-# transcribe family answers ``json`` only and so may its successor, so every other model gets
-# ``json`` and yields text without segments.
-VERBOSE_JSON_MODELS = frozenset({"whisper-1"})
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 # An exhausted quota also answers 429, but waiting does not refill it: someone has to pay first.
 PERMANENT_ERROR_CODES = frozenset({"insufficient_quota"})
@@ -39,18 +43,24 @@ class OpenAIEngine:
         self,
         *,
         api_key: str,
-        model: str = "whisper-1",
+        model: str = "gpt-transcribe",
+        spec: ModelSpec | None = None,
         base_url: str | None = None,
         language: str | None = None,
         prompt: str | None = None,
+        keywords: tuple[str, ...] = (),
         max_retries: int = 3,
         timeout_seconds: float = 300.0,
     ) -> None:
+        """``language`` is one ISO-639-1 code or several separated by commas; ``spec`` defaults to
+        the catalog's entry for ``model``."""
         self._api_key = api_key
-        self._model = model
+        self._spec = spec or openai_model_spec(model)
+        self._model = self._spec.name
         self._base_url = base_url
-        self._language = language
+        self._languages = tuple(code.strip() for code in (language or "").split(",") if code.strip())
         self._prompt = prompt
+        self._keywords = keywords
         self._max_retries = max_retries
         self._timeout_seconds = timeout_seconds
         self._client: openai.AsyncOpenAI | None = None
@@ -60,10 +70,11 @@ class OpenAIEngine:
     def from_settings(cls, settings: Settings, *, api_key: str) -> OpenAIEngine:
         return cls(
             api_key=api_key,
-            model=settings.openai_model,
+            spec=configured_openai_model(settings),
             base_url=settings.openai_base_url,
-            language=settings.transcription_language,
+            language=",".join(requested_languages(settings)),
             prompt=settings.transcription_prompt,
+            keywords=settings.transcription_keywords,
             max_retries=settings.openai_max_retries,
             timeout_seconds=settings.openai_timeout_seconds,
         )
@@ -76,8 +87,12 @@ class OpenAIEngine:
         return self._model
 
     @property
+    def spec(self) -> ModelSpec:
+        return self._spec
+
+    @property
     def response_format(self) -> str:
-        return "verbose_json" if self._model in VERBOSE_JSON_MODELS else "json"
+        return self._spec.response_format
 
     def _client_for_running_loop(self) -> openai.AsyncOpenAI:
         """One client (one connection pool) per event loop.
@@ -96,14 +111,24 @@ class OpenAIEngine:
             self._client_loop = loop
         return self._client
 
-    def _request_options(self) -> dict[str, Any]:
+    def request_options(self) -> dict[str, Any]:
+        """The form fields of every request, limited to what the model takes."""
+        spec = self._spec
         options: dict[str, Any] = {"model": self._model, "response_format": self.response_format}
         if self.response_format == "verbose_json":
             options["timestamp_granularities"] = ["segment"]
-        if self._language:
-            options["language"] = self._language
-        if self._prompt:
-            options["prompt"] = self._prompt
+        if spec.requires_chunking_strategy:
+            options["chunking_strategy"] = "auto"
+        if len(self._languages) == 1:
+            options["language"] = self._languages[0]
+        elif self._languages and spec.accepts_languages:
+            options["languages"] = list(self._languages)
+        # Several languages and no ``languages`` option: the model detects the language itself.
+        if self._keywords and spec.accepts_keywords:
+            options["keywords"] = list(self._keywords)
+        prompt = _prompt_with_keywords(self._prompt, () if spec.accepts_keywords else self._keywords)
+        if prompt and spec.accepts_prompt:
+            options["prompt"] = prompt
         return options
 
     async def transcribe_file(self, path: Path) -> EngineResult:
@@ -116,7 +141,7 @@ class OpenAIEngine:
         logger.debug("sending audio to the transcription API", extra=log_fields)
         try:
             response = await client.audio.transcriptions.create(
-                file=(path.name, content, content_type), **self._request_options()
+                file=(path.name, content, content_type), **self.request_options()
             )
         except openai.OpenAIError as exc:
             error = _map_error(exc)
@@ -131,6 +156,15 @@ class OpenAIEngine:
                 raise type(error)(str(error).replace(self._api_key, "[redacted]")) from None
             raise error from exc
         return _engine_result(response)
+
+
+def _prompt_with_keywords(prompt: str | None, keywords: tuple[str, ...]) -> str | None:
+    """Fold keywords into the prompt for models that take a prompt but no keyword list: Whisper-style
+    models follow the spelling of words that appear in the prompt."""
+    if not keywords:
+        return prompt
+    glossary = f"Glossary: {', '.join(keywords)}."
+    return f"{prompt} {glossary}" if prompt else glossary
 
 
 def _status_of(exc: openai.OpenAIError) -> int | None:
@@ -161,7 +195,12 @@ def _engine_result(response: Any) -> EngineResult:
     if isinstance(response, str):
         return EngineResult(text=response.strip())
     segments = tuple(
-        Segment(start=float(s.start), end=float(s.end), text=s.text.strip())
+        Segment(
+            start=float(s.start),
+            end=float(s.end),
+            text=s.text.strip(),
+            speaker=getattr(s, "speaker", None) or None,
+        )
         for s in getattr(response, "segments", None) or ()
     )
     text = getattr(response, "text", None)
