@@ -1,6 +1,7 @@
 """Jobs and their media assets in PostgreSQL: schema, connection handling, lifecycle, status document.
 
-Handlers use ``JobRepository`` and ``get_job_status``; no SQL lives outside this package.
+Handlers use ``JobRepository`` and ``job_status_document`` (``get_job_status`` reads the job by id first);
+no SQL lives outside this package.
 """
 
 from mediascribe.jobs.models import Job, JobStatus, SourceObject
