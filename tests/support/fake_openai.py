@@ -34,6 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from support.media_factory import ffprobe_path
+from support.notes_scripts import NotesScript, Turn, count_tokens
 
 TRANSCRIPTIONS_PATH = "/v1/audio/transcriptions"
 # The API's own request cap, multipart overhead included.
@@ -236,6 +237,8 @@ class FakeTranscriptionServer:
         self.requests: list[RecordedRequest] = []
         self._in_flight = 0
         self.max_in_flight = 0
+        # Chat Completions (notes) are answered by their own section at the end of this module.
+        self.chat = ChatCompletions()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -590,6 +593,9 @@ def _handler_for(server: FakeTranscriptionServer) -> type[BaseHTTPRequestHandler
             return self.rfile.read(int(self.headers.get("Content-Length", "0")))
 
         def do_POST(self) -> None:
+            if self.path == CHAT_COMPLETIONS_PATH:
+                _answer_chat(self, server.chat, server._api_key)
+                return
             server._enter()
             try:
                 self._handle()
@@ -647,3 +653,188 @@ def _handler_for(server: FakeTranscriptionServer) -> type[BaseHTTPRequestHandler
             self.wfile.write(payload)
 
     return Handler
+
+
+# === Chat Completions, for notes ==================================================================
+# ``POST /v1/chat/completions`` with a strict ``json_schema`` response format, as the notes step
+# sends it. Answers come from a ``NotesScript`` (``server.chat.script``); the real API's rules are
+# enforced: a known model, its context and output limits, a strict schema (every object closed, every
+# property required), the API key, and the real error envelope and codes.
+
+
+@dataclass(frozen=True)
+class ChatModel:
+    context_tokens: int
+    max_output_tokens: int
+
+
+CHAT_COMPLETIONS_PATH = "/v1/chat/completions"
+CHAT_MODELS: dict[str, ChatModel] = {
+    "gpt-4.1-mini": ChatModel(1_047_576, 32_768),
+    "gpt-4.1-nano": ChatModel(1_047_576, 32_768),
+    "gpt-4o-mini": ChatModel(128_000, 16_384),
+}
+
+
+class ChatCompletions:
+    def __init__(
+        self, script: NotesScript | None = None, models: Mapping[str, ChatModel] | None = None
+    ) -> None:
+        self.script = script or NotesScript()
+        self.models = dict(CHAT_MODELS if models is None else models)
+
+    def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        model = self.models.get(str(body.get("model")))
+        if model is None:
+            return _chat_error(
+                404,
+                f"The model `{body.get('model')}` does not exist or you do not have access to it.",
+                "invalid_request_error",
+                "model_not_found",
+            )
+        problem = _chat_request_problem(body, model)
+        if problem is not None:
+            return problem
+        messages = body["messages"]
+        system = " ".join(m["content"] for m in messages if m.get("role") in ("system", "developer"))
+        user = " ".join(m["content"] for m in messages if m.get("role") == "user")
+        prompt_tokens = (
+            count_tokens(system) + count_tokens(user) + count_tokens(json.dumps(body.get("response_format")))
+        )
+        if prompt_tokens > model.context_tokens:
+            return _chat_error(
+                400,
+                f"This model's maximum context length is {model.context_tokens} tokens. However, your "
+                f"messages resulted in {prompt_tokens} tokens. Please reduce the length of the messages.",
+                "invalid_request_error",
+                "context_length_exceeded",
+                param="messages",
+            )
+        turn = self.script.answer(str(body["model"]), system, user)
+        if turn.kind == "error":
+            code = "rate_limit_exceeded" if turn.status == 429 else "server_error"
+            return _chat_error(turn.status, turn.message, "requests", code, headers={"retry-after": "0"})
+        return 200, _chat_completion(str(body["model"]), turn, prompt_tokens), {}
+
+
+def _chat_request_problem(
+    body: dict[str, Any], model: ChatModel
+) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return _chat_error(400, "Missing required parameter: 'messages'.", "invalid_request_error", None)
+    limit = body.get("max_completion_tokens")
+    if isinstance(limit, int) and limit > model.max_output_tokens:
+        return _chat_error(
+            400,
+            f"max_tokens is too large: {limit}. This model supports at most {model.max_output_tokens} "
+            f"completion tokens, whereas you provided {limit}.",
+            "invalid_request_error",
+            "invalid_value",
+            param="max_tokens",
+        )
+    response_format = body.get("response_format") or {}
+    if response_format.get("type") == "json_schema":
+        spec = response_format.get("json_schema") or {}
+        if spec.get("strict"):
+            problem = _strict_schema_problem(spec.get("schema") or {}, ())
+            if problem:
+                return _chat_error(
+                    400,
+                    f"Invalid schema for response_format '{spec.get('name')}': {problem}",
+                    "invalid_request_error",
+                    None,
+                    param="response_format",
+                )
+    return None
+
+
+def _strict_schema_problem(schema: Mapping[str, Any], context: tuple[str, ...]) -> str | None:
+    """Structured Outputs' strict mode: every object closed and every property required."""
+    if schema.get("type") == "object":
+        if schema.get("additionalProperties") is not False:
+            return f"In context={context}, 'additionalProperties' is required to be supplied and to be false."
+        properties = schema.get("properties") or {}
+        missing = [name for name in properties if name not in (schema.get("required") or [])]
+        if missing:
+            return (
+                f"In context={context}, 'required' is required to be supplied and to be an array including "
+                f"every key in properties. Missing '{missing[0]}'."
+            )
+        for name, child in properties.items():
+            problem = _strict_schema_problem(child, (*context, "properties", name))
+            if problem:
+                return problem
+    if schema.get("type") == "array" and isinstance(schema.get("items"), Mapping):
+        return _strict_schema_problem(schema["items"], (*context, "items"))
+    return None
+
+
+def _chat_completion(model: str, turn: Turn, prompt_tokens: int) -> dict[str, Any]:
+    content: str | None
+    refusal = None
+    finish = "stop"
+    if turn.kind == "notes":
+        content = json.dumps(turn.data)
+    elif turn.kind == "refusal":
+        content, refusal = None, turn.text
+    elif turn.kind == "truncated":
+        content, finish = turn.text or '{"language": "en", "title": "Weekly', "length"
+    else:
+        content = turn.text
+    completion_tokens = count_tokens(content or refusal or "")
+    return {
+        "id": f"chatcmpl-{random.getrandbits(64):016x}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": refusal, "annotations": []},
+                "logprobs": None,
+                "finish_reason": finish,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+
+
+def _chat_error(
+    status: int,
+    message: str,
+    error_type: str,
+    code: str | None,
+    *,
+    param: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    body = {"error": {"message": message, "type": error_type, "param": param, "code": code}}
+    return status, body, dict(headers or {})
+
+
+def _answer_chat(handler: BaseHTTPRequestHandler, chat: ChatCompletions, api_key: str | None) -> None:
+    raw = handler.rfile.read(int(handler.headers.get("Content-Length", "0")))
+    if api_key and handler.headers.get("Authorization") != f"Bearer {api_key}":
+        status, body, headers = _chat_error(
+            401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key"
+        )
+    else:
+        try:
+            status, body, headers = chat.answer(json.loads(raw or b"{}"))
+        except json.JSONDecodeError:
+            status, body, headers = _chat_error(
+                400, "We could not parse the JSON body of your request.", "invalid_request_error", None
+            )
+    payload = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(payload)))
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(payload)

@@ -1,0 +1,160 @@
+"""Notes through each provider's real SDK and protocol, against stand-ins with scripted answers."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+
+from conftest import API_KEY, bedrock_model, openai_model
+from mediascribe.notes.errors import InvalidNotesError, NotesError, RetryableNotesError
+from mediascribe.notes.models import MAX_TITLE_CHARS
+from mediascribe.notes.writer import Segment, write_notes
+from support.fake_bedrock import BedrockModel, FakeBedrockServer
+from support.notes_scripts import (
+    Turn,
+    invalid_json_turn,
+    long_title_turn,
+    notes_turn,
+    refusal_turn,
+    throttle_turn,
+)
+
+MEETING = [
+    Segment(0.0, "Welcome to the weekly planning meeting of the data team.", "Speaker 1"),
+    Segment(7.5, "First the release: it slipped by a week because of the login bug.", "Speaker 1"),
+    Segment(15.2, "Maria will fix the login bug by Friday.", "Speaker 2"),
+    Segment(24.0, "Next topic is hiring, we have two open positions.", "Speaker 1"),
+    Segment(31.7, "Tom will post the job ads tomorrow.", "Speaker 2"),
+]
+
+
+def test_bedrock_notes_take_chapter_times_from_segments(bedrock_server: FakeBedrockServer) -> None:
+    bedrock_server.script.script(
+        notes_turn(chapters=[{"title": "Hiring", "start_line": 3}, {"title": "Release", "start_line": 1}])
+    )
+    notes = write_notes(MEETING, bedrock_model(bedrock_server))
+    assert [(c.title, c.start_seconds) for c in notes.chapters] == [("Release", 7.5), ("Hiring", 24.0)]
+    assert {(a.owner, a.task) for a in notes.action_items} == {
+        ("Maria", "fix the login bug by Friday."),
+        ("Tom", "post the job ads tomorrow."),
+    }
+    assert (notes.provider, notes.model, notes.model_calls) == ("bedrock", "amazon.nova-micro-v1:0", 1)
+    request = bedrock_server.script.requests[0]
+    assert "[L2 00:00:15] Speaker 2: Maria will fix the login bug by Friday." in request.user
+
+
+@pytest.mark.parametrize(
+    ("first", "fragment"),
+    [
+        (invalid_json_turn(), "did not call record_notes"),
+        (long_title_turn(), f"at most {MAX_TITLE_CHARS} characters"),
+        (notes_turn(chapters=[{"title": "Nowhere", "start_line": 99}]), "lines that do not exist"),
+        (notes_turn(summary="word " * 400), "summary"),
+        (Turn("truncated"), "cut off"),
+    ],
+)
+def test_an_invalid_answer_is_asked_for_once_more_with_the_reason(
+    bedrock_server: FakeBedrockServer, first: Turn, fragment: str
+) -> None:
+    bedrock_server.script.script(first)
+    notes = write_notes(MEETING, bedrock_model(bedrock_server))
+    assert notes.model_calls == 2
+    assert len(notes.title) <= MAX_TITLE_CHARS
+    retry = bedrock_server.script.requests[1].user
+    assert "Your previous answer was rejected" in retry
+    assert fragment in retry
+
+
+def test_two_invalid_answers_end_the_attempt(bedrock_server: FakeBedrockServer) -> None:
+    bedrock_server.script.script(long_title_turn(), long_title_turn())
+    with pytest.raises(InvalidNotesError, match="title"):
+        write_notes(MEETING, bedrock_model(bedrock_server))
+    assert bedrock_server.script.calls == 2
+
+
+def test_throttling_is_retried_by_the_sdk_then_reported_as_retryable(
+    bedrock_server: FakeBedrockServer,
+) -> None:
+    # botocore's max_attempts counts retries: 1 means two requests.
+    bedrock_server.script.script(throttle_turn())
+    assert write_notes(MEETING, bedrock_model(bedrock_server, retries=1)).title
+    assert bedrock_server.script.calls == 2
+    bedrock_server.script.script(throttle_turn(), throttle_turn())
+    with pytest.raises(RetryableNotesError, match="ThrottlingException"):
+        write_notes(MEETING, bedrock_model(bedrock_server, retries=1))
+    assert bedrock_server.script.calls == 4
+
+
+def test_input_over_the_models_context_is_a_permanent_validation_error() -> None:
+    small = {"amazon.nova-micro-v1:0": BedrockModel(context_tokens=1_500, max_output_tokens=5_000)}
+    with (
+        FakeBedrockServer(models=small) as server,
+        pytest.raises(NotesError, match="ValidationException: Input is too long") as raised,
+    ):
+        write_notes(MEETING * 20, bedrock_model(server))
+    assert not isinstance(raised.value, RetryableNotesError)
+
+
+def test_unknown_or_denied_models_say_so() -> None:
+    with FakeBedrockServer(denied=frozenset({"amazon.nova-micro-v1:0"})) as server:
+        with pytest.raises(NotesError, match="no access to Bedrock model"):
+            write_notes(MEETING, bedrock_model(server))
+        with pytest.raises(NotesError, match="model identifier is invalid"):
+            write_notes(MEETING, bedrock_model(server, model="amazon.nova-nano-v9:0"))
+
+
+def test_openai_notes_use_a_strict_schema_and_survive_a_refusal(openai_server) -> None:
+    openai_server.chat.script.script(refusal_turn())
+    notes = write_notes(MEETING, openai_model(openai_server))
+    assert (notes.provider, notes.model_calls) == ("openai", 2)
+    assert "the model refused" in openai_server.chat.script.requests[1].user
+
+
+def test_openai_errors_are_mapped_and_the_key_never_shows(openai_server) -> None:
+    openai_server.chat.script.script(throttle_turn(), throttle_turn())
+    with pytest.raises(RetryableNotesError, match="429") as raised:
+        write_notes(MEETING, openai_model(openai_server, retries=1))
+    assert API_KEY not in str(raised.value)
+    openai_server.chat.script.script(invalid_json_turn(), invalid_json_turn())
+    with pytest.raises(InvalidNotesError, match="not valid JSON"):
+        write_notes(MEETING, openai_model(openai_server))
+    with pytest.raises(NotesError, match="404"):
+        write_notes(MEETING, openai_model(openai_server, model="gpt-nonexistent"))
+
+
+def test_the_openai_stand_in_refuses_a_schema_strict_mode_would_refuse(openai_server) -> None:
+    client = openai.OpenAI(api_key=API_KEY, base_url=openai_server.base_url, max_retries=0)
+    loose = {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]}
+
+    with pytest.raises(openai.BadRequestError, match="additionalProperties"):
+        client.chat.completions.create(
+            model="gpt-4.1-mini",
+            messages=[{"role": "user", "content": "hi"}],
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": "n", "strict": True, "schema": loose},
+            },
+        )
+
+
+def test_a_long_transcript_is_summarised_in_parts_then_combined(bedrock_server: FakeBedrockServer) -> None:
+    sentence = "We reviewed the quarterly numbers in detail and agreed on next steps. "
+    segments = [Segment(i * 30.0, sentence * 4) for i in range(240)]  # two hours, ~68,000 characters
+    notes = write_notes(segments, bedrock_model(bedrock_server), max_input_tokens=8_000)
+    requests = bedrock_server.script.requests
+    parts = [r for r in requests if "<transcript>" in r.user]
+    combines = [r for r in requests if "<part_notes>" in r.user]
+    assert len(parts) >= 3 and len(combines) >= 1
+    assert notes.model_calls == len(requests)
+    starts = {s.start for s in segments}
+    assert notes.chapters and all(c.start_seconds in starts for c in notes.chapters)
+    assert [c.start_seconds for c in notes.chapters] == sorted(c.start_seconds for c in notes.chapters)
+    # Every line of the transcript reached the model exactly once.
+    seen = [line for r in parts for line in r.user.splitlines() if line.startswith("[L")]
+    assert len(seen) == len(segments)
+
+
+def test_an_empty_transcript_has_no_notes(bedrock_server: FakeBedrockServer) -> None:
+    with pytest.raises(NotesError, match="no text"):
+        write_notes([Segment(0.0, "   ")], bedrock_model(bedrock_server))
+    assert bedrock_server.script.calls == 0
