@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from mediascribe.config import Settings
 from mediascribe.media.cut_planning import (
+    MAX_WINDOW_SECONDS,
+    WINDOW_SHARE,
+    chunk_seconds_budget,
     chunk_seconds_for,
     estimated_chunk_count,
     last_silence_midpoint,
@@ -67,3 +71,28 @@ def test_media_chunk_budget_stays_under_the_limit():
 def test_media_silencedetect_output_gives_the_latest_midpoint(stderr, expected):
     result = last_silence_midpoint(stderr, 4.0)
     assert result == (None if expected is None else pytest.approx(expected))
+
+
+@pytest.mark.parametrize(
+    ("bytes_seconds", "target", "cap", "expected"),
+    [
+        (3100.0, 600.0, 1500.0, 600.0),  # the target spreads a long file over the Map
+        (3100.0, 3600.0, 1500.0, 1470.0),  # a long target stays under the model's cap, with margin
+        (3100.0, 3600.0, None, 3100.0),  # no cap (offline engine): bytes decide
+        (200.0, 600.0, 1400.0, 200.0),  # a small byte budget still wins
+    ],
+)
+def test_media_chunk_length_is_the_smallest_budget(bytes_seconds, target, cap, expected):
+    assert chunk_seconds_budget(bytes_seconds, target_seconds=target, model_max_seconds=cap) == expected
+
+
+def test_media_six_hours_fit_the_chunk_cap_at_the_default_target():
+    settings = Settings()
+    seconds = chunk_seconds_budget(
+        chunk_seconds_for(settings.max_chunk_size_bytes, 64000 / 8),
+        target_seconds=settings.chunk_target_seconds,
+        model_max_seconds=1400.0,
+    )
+    # Cuts move up to one silence window earlier than the budget, so count with the shortest chunk.
+    shortest = seconds - min(MAX_WINDOW_SECONDS, seconds * WINDOW_SHARE)
+    assert estimated_chunk_count(settings.max_duration_seconds, shortest) <= settings.max_chunks

@@ -7,8 +7,9 @@ import itertools
 
 import pytest
 
+from mediascribe.config import Settings
 from mediascribe.ids import safe_basename
-from mediascribe.media.cut_planning import chunk_seconds_for
+from mediascribe.media.cut_planning import DURATION_CAP_SHARE, chunk_seconds_for
 from mediascribe.media.split import split_audio_file
 from mediascribe.workspace import job_workspace
 from support import media_factory
@@ -147,3 +148,23 @@ async def test_media_pure_silence_splits_within_the_limit(tmp_path, settings, jo
         # The whole search window is silent: the cut goes in its middle, short of the budget.
         assert 0.5 * budget < chunks[1].start_seconds < budget
         assert sum(c.duration_seconds for c in chunks) == pytest.approx(duration_of(source), abs=0.1)
+
+
+async def test_media_chunks_stay_under_the_target_and_the_model_cap_cutting_in_silence(
+    tmp_path, temp_dir, job_id
+):
+    """Bytes alone would make one chunk; the target (45 s) and a 40 s model cap make shorter ones."""
+    gaps = [(start, 0.8) for start in range(10, 120, 12)]
+    source = media_factory.make_audio(tmp_path / "talk.mp3", 120, gaps=gaps)
+    settings = Settings(temp_dir=temp_dir, chunk_target_seconds=45.0)
+    with job_workspace(settings.temp_dir, job_id):
+        capped = await split_audio_file(
+            source, 24 * 1024 * 1024, "capped", job_id, settings=settings, model_max_seconds=40.0
+        )
+        assert all(chunk.duration_seconds <= 40.0 * DURATION_CAP_SHARE + 0.05 for chunk in capped)
+        assert len(capped) == 4
+        for chunk in capped[1:]:
+            assert any(start < chunk.start_seconds < start + 0.8 for start, _ in gaps), chunk.start_seconds
+        targeted = await split_audio_file(source, 24 * 1024 * 1024, "targeted", job_id, settings=settings)
+        assert all(chunk.duration_seconds <= 45.05 for chunk in targeted)
+        assert len(targeted) == 3

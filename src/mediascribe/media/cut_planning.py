@@ -1,9 +1,11 @@
 """Where to cut an mp3 so that every chunk fits the size limit and, when possible, no word is split.
 
-A chunk's size is about bitrate x duration, so the size limit becomes a duration budget. Cuts are
-planned one after another: each is placed in the last silence inside a short window just before the
-budget runs out, or exactly at the budget when that window holds no silence. Only those windows are
-decoded, never the whole file, so planning costs the same for a 10-minute and a 10-hour recording.
+A chunk's length is the smallest of three budgets: the request size limit (a chunk's size is about
+bitrate x duration, so bytes become seconds), the model's duration cap less a safety margin, and the
+target length that spreads a typical file over parallel requests. Cuts are planned one after
+another: each is placed in the last silence inside a short window just before the budget runs out, or
+exactly at the budget when that window holds no silence. Only those windows are decoded, never the
+whole file, so planning costs the same for a 10-minute and a 10-hour recording.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ SILENCE_THRESHOLD = "-35dB"
 MIN_SILENCE_SECONDS = 0.3
 MAX_WINDOW_SECONDS = 8.0
 WINDOW_SHARE = 0.25
+# The API measures duration by decoding; a chunk planned this far under a model's cap never reaches
+# it, whatever frame padding or rounding the two measurements disagree by.
+DURATION_CAP_SHARE = 0.98
 
 _SILENCE_START = re.compile(r"silence_start: (-?\d+(?:\.\d+)?)")
 _SILENCE_END = re.compile(r"silence_end: (-?\d+(?:\.\d+)?)")
@@ -40,6 +45,17 @@ def chunk_seconds_for(limit_bytes: int, bytes_per_second: float) -> float:
     if usable <= 0 or bytes_per_second <= 0:
         raise ValueError(f"a {limit_bytes}-byte limit leaves no room for audio")
     return usable / bytes_per_second
+
+
+def chunk_seconds_budget(
+    bytes_seconds: float, *, target_seconds: float, model_max_seconds: float | None
+) -> float:
+    """The longest chunk to plan: bytes, the model's cap less its margin, and the target, whichever is
+    shortest. ``bytes_seconds`` comes from ``chunk_seconds_for``."""
+    budgets = [bytes_seconds, target_seconds]
+    if model_max_seconds is not None:
+        budgets.append(model_max_seconds * DURATION_CAP_SHARE)
+    return min(budgets)
 
 
 def estimated_chunk_count(duration_seconds: float, chunk_seconds: float) -> int:

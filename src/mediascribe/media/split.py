@@ -32,6 +32,7 @@ from mediascribe.ids import safe_basename
 from mediascribe.media.binaries import resolve_binaries
 from mediascribe.media.chunks import AudioChunk, chunk_name
 from mediascribe.media.cut_planning import (
+    chunk_seconds_budget,
     chunk_seconds_for,
     estimated_chunk_count,
     plan_cuts,
@@ -59,8 +60,12 @@ async def split_audio_file(
     job_id: str,
     *,
     settings: Settings,
+    model_max_seconds: float | None = None,
 ) -> list[AudioChunk]:
     """Chunks ``<filename>_audio_<i>.mp3`` of at most ``max_chunk_size_bytes`` each, in order.
+
+    No chunk is longer than ``settings.chunk_target_seconds``, nor than the transcription model's
+    duration cap ``model_max_seconds`` less a safety margin.
 
     ``source`` is streamed by ffmpeg, never loaded; ``filename`` is the name people know the file by
     (used in chunk names and in errors). Non-mp3 audio, and the audio track of a video, is encoded
@@ -82,7 +87,14 @@ async def split_audio_file(
             mp3 = scratch / "audio.mp3"
             await encode_mp3(input_path, mp3, settings, filename=filename)
         return await _split_mp3(
-            mp3, max_chunk_size_bytes, base, workspace / "chunks", scratch, settings, filename
+            mp3,
+            max_chunk_size_bytes,
+            base,
+            workspace / "chunks",
+            scratch,
+            settings,
+            filename,
+            model_max_seconds,
         )
 
 
@@ -128,13 +140,24 @@ def _guard_duration(info: MediaInfo, settings: Settings, filename: str) -> None:
 
 
 async def _split_mp3(
-    mp3: Path, limit: int, base: str, chunk_dir: Path, scratch: Path, settings: Settings, filename: str
+    mp3: Path,
+    limit: int,
+    base: str,
+    chunk_dir: Path,
+    scratch: Path,
+    settings: Settings,
+    filename: str,
+    model_max_seconds: float | None,
 ) -> list[AudioChunk]:
     binaries = resolve_binaries(settings)
     description = await probe_json(binaries.ffprobe, str(mp3), filename=filename)
     duration = float(description["format"]["duration"])
     bytes_per_second = _audio_bytes_per_second(description, mp3, duration)
-    chunk_seconds = chunk_seconds_for(limit, bytes_per_second)
+    chunk_seconds = chunk_seconds_budget(
+        chunk_seconds_for(limit, bytes_per_second),
+        target_seconds=settings.chunk_target_seconds,
+        model_max_seconds=model_max_seconds,
+    )
     find_silence = silence_finder(binaries.ffmpeg, str(mp3), filename=filename)
 
     for attempt in range(1, MAX_SPLIT_ATTEMPTS + 1):
@@ -147,7 +170,7 @@ async def _split_mp3(
         largest = max(path.stat().st_size for path in segments)
         if largest <= limit:
             chunks = await _publish(segments, base, chunk_dir, binaries.ffprobe, filename)
-            _verify_chunks(chunks, limit, duration)
+            _verify_chunks(chunks, limit, duration, model_max_seconds)
             return chunks
         logger.warning(
             "a chunk came out over the limit; cutting shorter",
@@ -213,8 +236,10 @@ async def _publish(
     return chunks
 
 
-def _verify_chunks(chunks: list[AudioChunk], limit: int, source_duration: float) -> None:
-    """Refuse a split that lost audio or broke the size limit before anyone uploads it."""
+def _verify_chunks(
+    chunks: list[AudioChunk], limit: int, source_duration: float, model_max_seconds: float | None
+) -> None:
+    """Refuse a split that lost audio or broke the size or duration limit before anyone uploads it."""
     if not chunks:
         raise ChunkVerificationError("splitting produced no chunks")
     for chunk in chunks:
@@ -222,6 +247,11 @@ def _verify_chunks(chunks: list[AudioChunk], limit: int, source_duration: float)
             raise ChunkVerificationError(f"chunk {chunk.name} is missing")
         if chunk.path.stat().st_size > limit:
             raise ChunkVerificationError(f"chunk {chunk.name} is {chunk.size_bytes} bytes, over {limit}")
+        if model_max_seconds is not None and chunk.duration_seconds > model_max_seconds:
+            raise ChunkVerificationError(
+                f"chunk {chunk.name} lasts {chunk.duration_seconds:.1f} s, "
+                f"over the model's {model_max_seconds:.0f} s"
+            )
     total = sum(chunk.duration_seconds for chunk in chunks)
     if abs(total - source_duration) > DURATION_TOLERANCE_SECONDS:
         raise ChunkVerificationError(
