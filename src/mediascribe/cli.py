@@ -173,7 +173,7 @@ def run_transcribe(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from mediascribe.jobs.database import database_from_settings
+    from mediascribe.jobs.connect import executor_from_settings
     from mediascribe.jobs.repository import JobRepository
     from mediascribe.jobs.status import get_job_status
 
@@ -188,7 +188,7 @@ def run_status(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         document = get_job_status(
-            JobRepository(database_from_settings(settings)), args.job_id, include_content=args.content
+            JobRepository(executor_from_settings(settings)), args.job_id, include_content=args.content
         )
     except JobNotFoundError as exc:
         print(f"mediascribe: {exc}", file=sys.stderr)

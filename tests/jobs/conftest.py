@@ -1,15 +1,77 @@
-"""Fixtures of the jobs tests: jobs for distinct source objects, and extra database handles."""
+"""Fixtures of the jobs tests: jobs for distinct source objects, the repository on both executors.
+
+``job_repository`` is parametrized: every repository test runs once over psycopg2 and once over the
+RDS Data API (a real boto3 ``rds-data`` client against the stand-in on 127.0.0.1, which executes on
+the same throwaway PostgreSQL).
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 
+import psycopg2
 import pytest
 from jobs_support import job_id_for, next_key, source_for
+from psycopg2 import sql
+from psycopg2.extensions import make_dsn
 
 from mediascribe.jobs import Job
+from mediascribe.jobs.data_api import DataApiExecutor
 from mediascribe.jobs.database import Database
+from mediascribe.jobs.executor import Executor
 from mediascribe.jobs.repository import JobRepository
+from support.fake_data_api import FakeDataApi, data_api_client
+
+ADAPTERS = ("psycopg2", "data-api")
+
+
+@pytest.fixture(scope="session")
+def data_api(_migrated: str) -> Iterator[FakeDataApi]:
+    with FakeDataApi(_migrated) as api:
+        yield api
+
+
+def data_api_executor(api: FakeDataApi, **options) -> DataApiExecutor:
+    return DataApiExecutor(
+        data_api_client(api), cluster_arn=api.cluster_arn, secret_arn=api.secret_arn, **options
+    )
+
+
+@pytest.fixture(params=ADAPTERS)
+def adapter(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def open_executor(
+    adapter: str, postgres_dsn: str, database: Database, request
+) -> Iterator[Callable[[], Executor]]:
+    """Independent executors on the test database, standing in for separate Lambda containers."""
+    handles: list[Executor] = []
+
+    def open_one() -> Executor:
+        if adapter == "data-api":
+            handles.append(
+                data_api_executor(request.getfixturevalue("data_api"), resume_backoff_seconds=0.01)
+            )
+        else:
+            handles.append(Database(postgres_dsn))
+        return handles[-1]
+
+    yield open_one
+    for handle in handles:
+        handle.close()
+
+
+@pytest.fixture
+def job_repository(open_executor: Callable[[], Executor]) -> JobRepository:
+    return JobRepository(open_executor())
+
+
+@pytest.fixture
+def open_database(open_executor: Callable[[], Executor]) -> Callable[[], Executor]:
+    return open_executor
 
 
 @pytest.fixture
@@ -26,14 +88,16 @@ def make_job(job_repository: JobRepository) -> Callable[..., Job]:
 
 
 @pytest.fixture
-def open_database(postgres_dsn: str, database: Database) -> Iterator[Callable[[], Database]]:
-    """Independent handles on the test database, standing in for separate Lambda containers."""
-    handles: list[Database] = []
-
-    def open_one() -> Database:
-        handles.append(Database(postgres_dsn))
-        return handles[-1]
-
-    yield open_one
-    for handle in handles:
-        handle.close()
+def empty_dsn(postgres_dsn: str) -> Iterator[str]:
+    """A database of its own with no tables, dropped afterwards."""
+    name = f"migrations_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(postgres_dsn)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        yield make_dsn(postgres_dsn, dbname=name)
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    finally:
+        admin.close()

@@ -14,11 +14,10 @@ from mediascribe.jobs.repository import JobRepository
 
 
 def count_rows(database) -> tuple[int, int]:
-    def work(cursor) -> tuple[int, int]:
-        cursor.execute(
+    def work(transaction) -> tuple[int, int]:
+        row = transaction.execute(
             "SELECT (SELECT count(*) FROM assets) AS a, (SELECT count(*) FROM assets_processing_jobs) AS j"
-        )
-        row = cursor.fetchone()
+        )[0]
         return row["a"], row["j"]
 
     return database.run(work)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+from pathlib import Path
 
 import boto3
 import psycopg2
@@ -15,16 +16,14 @@ from psycopg2.extensions import parse_dsn
 
 from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError, DatabaseUnavailableError
-from mediascribe.jobs.database import Database, clear_database_cache, database_from_settings, dsn_from_secret
+from mediascribe.jobs.connect import clear_executor_cache, executor_from_settings
+from mediascribe.jobs.database import Database
 from mediascribe.jobs.repository import JobRepository
+from mediascribe.jobs.secret import dsn_from_secret, rds_ca_bundle
 
 
 def backend_pid(database: Database) -> int:
-    def work(cursor) -> int:
-        cursor.execute("SELECT pg_backend_pid() AS pid")
-        return cursor.fetchone()["pid"]
-
-    return database.run(work)
+    return database.run(lambda transaction: transaction.execute("SELECT pg_backend_pid() AS pid")[0]["pid"])
 
 
 def unused_port() -> int:
@@ -68,7 +67,7 @@ def test_unreachable_server_raises_retryable_error_after_bounded_attempts(caplog
         caplog.at_level(logging.DEBUG),
         pytest.raises(DatabaseUnavailableError, match="after 3 attempts") as error,
     ):
-        database.run(lambda cursor: cursor.execute("SELECT 1"))
+        database.run(lambda transaction: transaction.execute("SELECT 1"))
     assert len(connects) == 3
     assert error.value.retryable
     assert "s3cret-pw" not in str(error.value)
@@ -78,45 +77,52 @@ def test_unreachable_server_raises_retryable_error_after_bounded_attempts(caplog
 def test_errors_in_the_work_roll_back_and_are_not_retried(database: Database) -> None:
     calls = []
 
-    def work(cursor) -> None:
+    def work(transaction) -> None:
         calls.append(1)
-        cursor.execute("CREATE TABLE scratch_rollback (x int)")
+        transaction.execute("CREATE TABLE scratch_rollback (x int)")
         raise RuntimeError("changed my mind")
 
     with pytest.raises(RuntimeError, match="changed my mind"):
         database.run(work)
     assert calls == [1]
 
-    def scratch_exists(cursor) -> bool:
-        cursor.execute("SELECT to_regclass('scratch_rollback') IS NOT NULL AS present")
-        return cursor.fetchone()["present"]
+    def scratch_exists(transaction) -> bool:
+        return transaction.execute("SELECT to_regclass('scratch_rollback') IS NOT NULL AS present")[0][
+            "present"
+        ]
 
     assert database.run(scratch_exists) is False
 
 
 def test_closed_handle_refuses_work(postgres_dsn: str) -> None:
     database = Database(postgres_dsn)
-    database.run(lambda cursor: cursor.execute("SELECT 1"))
+    database.run(lambda transaction: transaction.execute("SELECT 1"))
     database.close()
     with pytest.raises(DatabaseUnavailableError, match="closed"):
-        database.run(lambda cursor: cursor.execute("SELECT 1"))
+        database.run(lambda transaction: transaction.execute("SELECT 1"))
 
 
-def test_database_from_settings_is_cached_and_migrated(postgres_dsn: str, database: Database) -> None:
-    settings = Settings(database_url=postgres_dsn)
+def test_executor_from_settings_is_cached_and_never_migrates(empty_dsn: str) -> None:
+    """The functions' runtime path only reads and writes rows: an unmigrated database stays empty."""
+    settings = Settings(database_url=empty_dsn)
     try:
-        first = database_from_settings(settings)
-        assert database_from_settings(settings) is first
-        JobRepository(first).fail_stale_jobs(0)
+        first = executor_from_settings(settings)
+        assert executor_from_settings(settings) is first
+        tables = first.run(
+            lambda transaction: transaction.execute(
+                "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'"
+            )
+        )
+        assert tables == [{"n": 0}]
     finally:
-        clear_database_cache()
+        clear_executor_cache()
     with pytest.raises(DatabaseUnavailableError):
-        first.run(lambda cursor: None)
+        first.run(lambda transaction: None)
 
 
 def test_database_settings_are_required() -> None:
     with pytest.raises(ConfigurationError, match="DATABASE_URL or DATABASE_SECRET_ARN"):
-        database_from_settings(Settings())
+        executor_from_settings(Settings())
 
 
 @pytest.fixture
@@ -130,7 +136,7 @@ def secrets_manager(monkeypatch):
     DEFAULT_PROVIDERS.pop("secrets", None)
 
 
-def test_dsn_from_an_rds_secret_requires_tls(secrets_manager) -> None:
+def test_dsn_from_a_full_secret_verifies_the_server_certificate(secrets_manager) -> None:
     secret = {
         "host": "db.example.internal",
         "port": 5433,
@@ -139,18 +145,49 @@ def test_dsn_from_an_rds_secret_requires_tls(secrets_manager) -> None:
         "dbname": "media",
     }
     arn = secrets_manager.create_secret(Name="mediascribe/db", SecretString=json.dumps(secret))["ARN"]
-    parsed = parse_dsn(dsn_from_secret(arn))
+    parsed = parse_dsn(dsn_from_secret(arn, Settings()))
     assert parsed == {
         "host": "db.example.internal",
         "port": "5433",
         "user": "app",
         "password": "p@ss w'rd",
         "dbname": "media",
-        "sslmode": "require",
+        "sslmode": "verify-full",
+        "sslrootcert": rds_ca_bundle(),
     }
+
+
+def test_rds_managed_secret_takes_host_port_and_name_from_settings(secrets_manager) -> None:
+    """RDS-managed master secrets hold only username and password."""
+    arn = secrets_manager.create_secret(
+        Name="rds!cluster-1", SecretString=json.dumps({"username": "postgres", "password": "pw"})
+    )["ARN"]
+    settings = Settings(database_host="cluster.example.internal", database_port=6543, database_name="media")
+    parsed = parse_dsn(dsn_from_secret(arn, settings))
+    assert (parsed["host"], parsed["port"], parsed["dbname"], parsed["user"]) == (
+        "cluster.example.internal",
+        "6543",
+        "media",
+        "postgres",
+    )
+    with pytest.raises(ConfigurationError, match="DATABASE_HOST"):
+        dsn_from_secret(arn, Settings())
+
+
+def test_the_rds_ca_bundle_ships_with_the_package() -> None:
+    pem = Path(rds_ca_bundle()).read_text(encoding="ascii")
+    assert pem.count("-----BEGIN CERTIFICATE-----") >= 20
+    assert "Amazon RDS us-east-1 Root CA RSA2048 G1" in _subjects(rds_ca_bundle())
+
+
+def _subjects(path: str) -> str:
+    from cryptography import x509
+
+    data = Path(path).read_bytes()
+    return "\n".join(cert.subject.rfc4514_string() for cert in x509.load_pem_x509_certificates(data))
 
 
 def test_incomplete_secret_is_a_configuration_error(secrets_manager) -> None:
     arn = secrets_manager.create_secret(Name="mediascribe/bad", SecretString=json.dumps({"host": "h"}))["ARN"]
     with pytest.raises(ConfigurationError, match="username, password"):
-        dsn_from_secret(arn)
+        dsn_from_secret(arn, Settings())

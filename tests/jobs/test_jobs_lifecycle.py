@@ -102,12 +102,12 @@ def test_fail_stale_jobs_fails_only_unfinished_jobs(
     assert job_repository.fail_stale_jobs(3600) == []
 
     # Pretend the two unfinished jobs were last touched two hours ago (the trigger would reset updated_at).
-    def backdate(cursor) -> None:
-        cursor.execute(
+    def backdate(transaction) -> None:
+        transaction.execute(
             "ALTER TABLE assets_processing_jobs DISABLE TRIGGER assets_processing_jobs_touch_updated_at"
         )
-        cursor.execute("UPDATE assets_processing_jobs SET updated_at = now() - interval '2 hours'")
-        cursor.execute(
+        transaction.execute("UPDATE assets_processing_jobs SET updated_at = now() - interval '2 hours'")
+        transaction.execute(
             "ALTER TABLE assets_processing_jobs ENABLE TRIGGER assets_processing_jobs_touch_updated_at"
         )
 

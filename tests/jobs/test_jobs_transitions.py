@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import psycopg2
 import pytest
 
 from mediascribe.errors import IllegalTransitionError
 from mediascribe.jobs import JobStatus
+from mediascribe.jobs.executor import StatementError
 from mediascribe.jobs.repository import JobRepository
 
 
@@ -116,8 +116,8 @@ def test_complete_is_atomic(job_repository: JobRepository, make_job, database) -
     """A failure after the job row was updated must undo it: no half-completed job, no content."""
     job = make_job(started=True)
 
-    def install_failing_content_trigger(cursor) -> None:
-        cursor.execute(
+    def install_failing_content_trigger(transaction) -> None:
+        transaction.execute(
             """
             CREATE FUNCTION refuse_content() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN RAISE EXCEPTION 'content write refused'; END; $$;
@@ -126,12 +126,12 @@ def test_complete_is_atomic(job_repository: JobRepository, make_job, database) -
             """
         )
 
-    def remove_trigger(cursor) -> None:
-        cursor.execute("DROP TRIGGER refuse_content ON assets; DROP FUNCTION refuse_content()")
+    def remove_trigger(transaction) -> None:
+        transaction.execute("DROP TRIGGER refuse_content ON assets; DROP FUNCTION refuse_content()")
 
     database.run(install_failing_content_trigger)
     try:
-        with pytest.raises(psycopg2.errors.RaiseException, match="content write refused"):
+        with pytest.raises(StatementError, match="content write refused"):
             job_repository.complete(job.id, "the transcript", {"chunk_count": 1})
     finally:
         database.run(remove_trigger)
@@ -154,7 +154,7 @@ def test_concurrent_completion_completes_once(
     job = make_job(started=True)
     # Count real transitions into completed, as the database sees them.
     database.run(
-        lambda cursor: cursor.execute(
+        lambda transaction: transaction.execute(
             """
             CREATE TABLE completion_log (job_id uuid, content text);
             CREATE FUNCTION log_completion() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -182,14 +182,16 @@ def test_concurrent_completion_completes_once(
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(finish, range(workers)))
 
-        def completions(cursor) -> int:
-            cursor.execute("SELECT count(*) AS n FROM completion_log WHERE job_id = %s", (job.id,))
-            return cursor.fetchone()["n"]
+        def completions(transaction) -> int:
+            rows = transaction.execute(
+                "SELECT count(*) AS n FROM completion_log WHERE job_id = %(id)s", {"id": job.id}
+            )
+            return rows[0]["n"]
 
         assert database.run(completions) == 1
     finally:
         database.run(
-            lambda cursor: cursor.execute(
+            lambda transaction: transaction.execute(
                 "DROP TRIGGER log_completion ON assets_processing_jobs; DROP FUNCTION log_completion();"
                 "DROP TABLE completion_log"
             )

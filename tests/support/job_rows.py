@@ -6,8 +6,6 @@ from mediascribe.jobs.database import Database
 
 
 def job_count(database: Database) -> int:
-    def count(cursor):
-        cursor.execute("SELECT count(*) AS n FROM assets_processing_jobs")
-        return cursor.fetchone()["n"]
-
-    return database.run(count)
+    return database.run(
+        lambda transaction: transaction.execute("SELECT count(*) AS n FROM assets_processing_jobs")[0]["n"]
+    )

@@ -1,4 +1,4 @@
-"""One PostgreSQL connection per process, reused while it works and re-opened when it drops.
+"""The psycopg2 executor: one PostgreSQL connection per process, reused while it works.
 
 A warm Lambda container keeps its connection between invocations, so most calls cost one round trip
 instead of a TLS handshake. The local runner calls handlers from several threads (the Map state's
@@ -14,28 +14,53 @@ import contextlib
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
 
-from mediascribe.config import Settings
-from mediascribe.errors import ConfigurationError, DatabaseUnavailableError
+from mediascribe.errors import DatabaseUnavailableError
+from mediascribe.jobs.executor import JsonValue, Params, Row, StatementError, T
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
-Cursor = psycopg2.extras.RealDictCursor
 DsnSource = str | Callable[[], str]
 
 _BACKOFF_SECONDS = 0.2
 _MAX_BACKOFF_SECONDS = 2.0
-_SECRET_MAX_AGE_SECONDS = 300
-# Connection-level failures: the server went away, the network dropped, or a deadlock/serialization
-# conflict aborted the transaction. Running the whole unit of work again is the cure for all three.
+# Connection-level failures: the server went away or the network dropped. Running the whole unit of
+# work again on a fresh connection is the cure.
 _TRANSIENT_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
+
+
+class _CursorTransaction:
+    """The executor's ``Transaction`` over one psycopg2 cursor."""
+
+    def __init__(self, cursor: psycopg2.extras.RealDictCursor) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Params | None = None) -> list[Row]:
+        adapted = {name: _adapt(value) for name, value in (params or {}).items()}
+        try:
+            self._cursor.execute(sql, adapted)
+        except _TRANSIENT_ERRORS:
+            raise
+        except psycopg2.Error as exc:
+            raise StatementError(_describe(exc)) from exc
+        if self._cursor.description is None:
+            return []
+        return [dict(row) for row in self._cursor.fetchall()]
+
+
+def _adapt(value: Any) -> Any:
+    if isinstance(value, JsonValue):
+        return psycopg2.extras.Json(value.value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
 
 
 class Database:
@@ -58,8 +83,8 @@ class Database:
     def __repr__(self) -> str:
         return f"Database(connected={self._connection is not None}, attempts={self._attempts})"
 
-    def run(self, work: Callable[[Cursor], T]) -> T:
-        """Run ``work(cursor)`` in one transaction: committed if it returns, rolled back if it raises.
+    def run(self, work: Callable[[_CursorTransaction], T]) -> T:
+        """Run ``work(transaction)`` in one transaction: committed if it returns, rolled back if it raises.
 
         Connection failures are retried with a fresh connection up to ``attempts`` times, so ``work``
         must be safe to run again: every repository operation is written to be idempotent because a
@@ -73,7 +98,7 @@ class Database:
                 try:
                     connection = self._connect()
                     with connection, connection.cursor() as cursor:
-                        return work(cursor)
+                        return work(_CursorTransaction(cursor))
                 except _TRANSIENT_ERRORS as exc:
                     last_error = exc
                     self._discard_connection()
@@ -86,12 +111,6 @@ class Database:
             raise DatabaseUnavailableError(
                 f"database unavailable after {self._attempts} attempts: {_describe(last_error)}"
             ) from last_error
-
-    def migrate(self) -> list[str]:
-        """Apply pending schema migrations; returns the versions applied now (empty when up to date)."""
-        from mediascribe.jobs.schema import apply_migrations
-
-        return apply_migrations(self)
 
     def close(self) -> None:
         with self._lock:
@@ -106,7 +125,7 @@ class Database:
             dsn,
             connect_timeout=self._connect_timeout,
             application_name="mediascribe",
-            cursor_factory=Cursor,
+            cursor_factory=psycopg2.extras.RealDictCursor,
         )
         return self._connection
 
@@ -123,61 +142,3 @@ def _describe(exc: BaseException | None) -> str:
         return "unknown error"
     first_line = (str(exc).strip().splitlines() or [""])[0]
     return f"{type(exc).__name__}: {first_line}"
-
-
-_cache: dict[tuple[str, str], Database] = {}
-_cache_lock = threading.Lock()
-
-
-def database_from_settings(settings: Settings) -> Database:
-    """The process-wide, migrated ``Database`` for these settings (built once per warm container).
-
-    ``DATABASE_URL`` wins (local runs and tests); otherwise the RDS secret named by
-    ``DATABASE_SECRET_ARN`` is read through Powertools parameters, which caches it for five minutes.
-    """
-    if settings.database_url:
-        key, dsn = ("url", settings.database_url), settings.database_url
-    elif settings.database_secret_arn:
-        arn = settings.database_secret_arn
-        key, dsn = ("secret", arn), lambda: dsn_from_secret(arn)
-    else:
-        raise ConfigurationError("set DATABASE_URL or DATABASE_SECRET_ARN")
-    with _cache_lock:
-        database = _cache.get(key)
-        if database is None:
-            database = Database(
-                dsn,
-                connect_timeout=settings.database_connect_timeout_seconds,
-                attempts=settings.database_connect_attempts,
-            )
-            database.migrate()
-            _cache[key] = database
-        return database
-
-
-def clear_database_cache() -> None:
-    """Close every cached handle; for tests and local runs that switch databases within a process."""
-    with _cache_lock:
-        for database in _cache.values():
-            database.close()
-        _cache.clear()
-
-
-def dsn_from_secret(secret_arn: str) -> str:
-    """A TLS-only connection string from an RDS-style secret (host, port, username, password, dbname)."""
-    from aws_lambda_powertools.utilities import parameters
-
-    secret: Any = parameters.get_secret(secret_arn, transform="json", max_age=_SECRET_MAX_AGE_SECONDS)
-    if not isinstance(secret, dict):
-        raise ConfigurationError("the database secret is not a JSON object")
-    missing = [name for name in ("host", "username", "password") if not secret.get(name)]
-    if missing:
-        raise ConfigurationError(f"the database secret lacks {', '.join(missing)}")
-    return psycopg2.extensions.make_dsn(
-        host=secret["host"],
-        port=str(secret.get("port") or 5432),
-        user=secret["username"],
-        password=secret["password"],
-        dbname=secret.get("dbname") or "postgres",
-        sslmode="require",
-    )

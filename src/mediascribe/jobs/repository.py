@@ -3,7 +3,8 @@
 Every change is a single ``UPDATE ... WHERE status IN (<allowed>) RETURNING``: the database checks the
 transition and applies it atomically, so two workers racing on one job cannot both win, and a refused
 change is reported with the status the job actually has. Progress only moves forward (``GREATEST``).
-Statements are parameterized; ids are validated before any SQL runs.
+Statements are parameterized; ids are validated before any SQL runs. The repository talks to an
+``Executor`` only, so the same statements run over psycopg2 and over the RDS Data API.
 
 pending ──start──▶ processing ──complete──▶ completed
    │                  │  └──────skip──────▶ skipped
@@ -13,14 +14,13 @@ pending ──start──▶ processing ──complete──▶ completed
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from typing import Any, NoReturn
 
-from psycopg2.extras import Json
-
 from mediascribe.errors import IllegalTransitionError, InvalidJobIdError, JobNotFoundError
 from mediascribe.ids import validate_bucket, validate_job_id, validate_object_key
-from mediascribe.jobs.database import Cursor, Database
+from mediascribe.jobs.executor import Executor, JsonValue, Row, Transaction
 from mediascribe.jobs.models import Job, JobStatus, SourceObject
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,10 @@ CHUNKS_SPAN_PROGRESS = 75
 # 100 means completed: only ``complete`` reaches it.
 MAX_RUNNING_PROGRESS = 99
 MAX_TEXT_CHARS = 8000
+# The transcript is read in slices: the Data API answers at most 64 KB per row and 1 MiB per call.
+# 12,000 characters are at most 48 KB of UTF-8, and 16 of them stay under 1 MiB with JSON escapes.
+CONTENT_SLICE_CHARS = 12_000
+CONTENT_SLICES_PER_CALL = 16
 
 _UNFINISHED = (JobStatus.PENDING, JobStatus.PROCESSING)
 
@@ -50,7 +54,7 @@ def _update_job(assignments: str, condition: str = "TRUE") -> str:
     return f"""
         WITH j AS (
             UPDATE assets_processing_jobs SET {assignments}
-            WHERE id = %(id)s AND status = ANY(%(allowed)s) AND {condition}
+            WHERE id = %(id)s AND status = ANY(CAST(%(allowed)s AS text[])) AND {condition}
             RETURNING *
         )
         SELECT {_JOB_COLUMNS} FROM j JOIN assets a ON a.id = j.asset_id
@@ -105,8 +109,8 @@ _RETRY = _update_job("""
 class JobRepository:
     """All reads and writes of jobs and assets. Methods return the job as it is after the change."""
 
-    def __init__(self, database: Database) -> None:
-        self._db = database
+    def __init__(self, executor: Executor) -> None:
+        self._db = executor
 
     # --- creation and reads -------------------------------------------------------------------
 
@@ -122,42 +126,42 @@ class JobRepository:
         if not original_filename:
             raise ValueError("original_filename must not be empty")
 
-        def work(cursor: Cursor) -> tuple[Job, bool]:
-            cursor.execute(
+        object_key = {"bucket": source.bucket, "key": source.key, "version": source.version}
+
+        def work(transaction: Transaction) -> tuple[Job, bool]:
+            inserted = transaction.execute(
                 """
                 INSERT INTO assets (original_filename, source_bucket, source_key, source_version,
                                     source_etag, size_bytes)
-                VALUES (%s, %s, %s, %s, %s, %s)
+                VALUES (%(filename)s, %(bucket)s, %(key)s, %(version)s, %(etag)s, %(size)s)
                 ON CONFLICT (source_bucket, source_key, source_version) DO NOTHING
                 RETURNING id
                 """,
-                (
-                    original_filename,
-                    source.bucket,
-                    source.key,
-                    source.version,
-                    source.etag,
-                    source.size_bytes,
-                ),
+                {
+                    **object_key,
+                    "filename": original_filename,
+                    "etag": source.etag,
+                    "size": source.size_bytes,
+                },
             )
-            inserted = cursor.fetchone()
-            if inserted is None:
-                cursor.execute(
-                    f"{_SELECT_JOB} WHERE (a.source_bucket, a.source_key, a.source_version) = (%s, %s, %s)",
-                    (source.bucket, source.key, source.version),
+            if not inserted:
+                rows = transaction.execute(
+                    f"{_SELECT_JOB} WHERE (a.source_bucket, a.source_key, a.source_version)"
+                    " = (%(bucket)s, %(key)s, %(version)s)",
+                    object_key,
                 )
-                return Job.from_row(cursor.fetchone()), False
-            cursor.execute(
+                return Job.from_row(rows[0]), False
+            created = transaction.execute(
                 """
-                INSERT INTO assets_processing_jobs (id, asset_id) VALUES (%s, %s)
+                INSERT INTO assets_processing_jobs (id, asset_id) VALUES (%(id)s, %(asset_id)s)
                 ON CONFLICT (id) DO NOTHING RETURNING id
                 """,
-                (job_id, inserted["id"]),
+                {"id": uuid.UUID(job_id), "asset_id": uuid.UUID(str(inserted[0]["id"]))},
             )
-            if cursor.fetchone() is None:
+            if not created:
                 # Raising rolls the asset insert back too.
                 raise InvalidJobIdError(f"job id {job_id} already belongs to another source object")
-            return _fetch(cursor, job_id), True
+            return _fetch(transaction, job_id), True
 
         job, created = self._db.run(work)
         if created:
@@ -166,22 +170,28 @@ class JobRepository:
 
     def get(self, job_id: str) -> Job:
         job_id = validate_job_id(job_id)
-        return self._db.run(lambda cursor: _fetch(cursor, job_id))
+        return self._db.run(lambda transaction: _fetch(transaction, job_id))
 
     def get_content(self, job_id: str) -> str | None:
-        """The transcript text; kept out of ``Job`` because it can be megabytes long."""
+        """The transcript text; kept out of ``Job`` because it can be megabytes long.
+
+        Read in slices of ``CONTENT_SLICE_CHARS`` within one transaction, so a long transcript never
+        meets a per-row or per-response limit and the slices belong to one version of the text.
+        """
         job_id = validate_job_id(job_id)
 
-        def work(cursor: Cursor) -> str | None:
-            cursor.execute(
-                "SELECT a.content FROM assets_processing_jobs j JOIN assets a ON a.id = j.asset_id "
-                "WHERE j.id = %s",
-                (job_id,),
+        def work(transaction: Transaction) -> str | None:
+            rows = transaction.execute(
+                "SELECT char_length(a.content) AS chars FROM assets_processing_jobs j "
+                "JOIN assets a ON a.id = j.asset_id WHERE j.id = %(id)s",
+                {"id": uuid.UUID(job_id)},
             )
-            row = cursor.fetchone()
-            if row is None:
+            if not rows:
                 raise JobNotFoundError(f"no job {job_id}")
-            return row["content"]
+            total = rows[0]["chars"]
+            if total is None:
+                return None
+            return "".join(_read_slices(transaction, job_id, total))
 
         return self._db.run(work)
 
@@ -202,19 +212,24 @@ class JobRepository:
         """Store what probing found out about the asset, while the job is still unfinished."""
         job_id = validate_job_id(job_id)
 
-        def work(cursor: Cursor) -> Job:
-            cursor.execute(
+        def work(transaction: Transaction) -> Job:
+            updated = transaction.execute(
                 """
-                UPDATE assets a SET media_type = %s, duration_seconds = %s
+                UPDATE assets a SET media_type = %(media_type)s, duration_seconds = %(duration)s
                 FROM assets_processing_jobs j
-                WHERE j.asset_id = a.id AND j.id = %s AND j.status = ANY(%s)
+                WHERE j.asset_id = a.id AND j.id = %(id)s AND j.status = ANY(CAST(%(allowed)s AS text[]))
                 RETURNING a.id
                 """,
-                (str(media_type), duration_seconds, job_id, [str(s) for s in _UNFINISHED]),
+                {
+                    "media_type": str(media_type),
+                    "duration": None if duration_seconds is None else float(duration_seconds),
+                    "id": uuid.UUID(job_id),
+                    "allowed": [str(s) for s in _UNFINISHED],
+                },
             )
-            if cursor.fetchone() is None:
-                _refuse(cursor, job_id, "record media of")
-            return _fetch(cursor, job_id)
+            if not updated:
+                _refuse(transaction, job_id, "record media of")
+            return _fetch(transaction, job_id)
 
         return self._db.run(work)
 
@@ -248,7 +263,7 @@ class JobRepository:
         if chunk_index < 0:
             raise ValueError(f"chunk index {chunk_index} is negative")
         params = {
-            "id": job_id,
+            "id": uuid.UUID(job_id),
             "allowed": [JobStatus.PROCESSING.value],
             "index": chunk_index,
             "start": CHUNKS_START_PROGRESS,
@@ -256,14 +271,13 @@ class JobRepository:
             "ceiling": MAX_RUNNING_PROGRESS,
         }
 
-        def work(cursor: Cursor) -> Job:
-            cursor.execute(_CHUNK_FINISHED, params)
-            row = cursor.fetchone()
-            if row is not None:
-                return Job.from_row(row)
-            current = _fetch(cursor, job_id)
+        def work(transaction: Transaction) -> Job:
+            rows = transaction.execute(_CHUNK_FINISHED, params)
+            if rows:
+                return Job.from_row(rows[0])
+            current = _fetch(transaction, job_id)
             if current.status is not JobStatus.PROCESSING:
-                _refuse(cursor, job_id, "finish a chunk of")
+                _refuse(transaction, job_id, "finish a chunk of")
             if current.chunks_total is None:
                 raise IllegalTransitionError(f"job {job_id} has no chunk total yet")
             raise ValueError(f"chunk index {chunk_index} is outside 0..{current.chunks_total - 1}")
@@ -278,18 +292,25 @@ class JobRepository:
         """
         job_id = validate_job_id(job_id)
 
-        def work(cursor: Cursor) -> tuple[Job, bool]:
-            cursor.execute(
-                _COMPLETE, {"id": job_id, "allowed": [JobStatus.PROCESSING.value], "result": Json(result)}
+        def work(transaction: Transaction) -> tuple[Job, bool]:
+            rows = transaction.execute(
+                _COMPLETE,
+                {
+                    "id": uuid.UUID(job_id),
+                    "allowed": [JobStatus.PROCESSING.value],
+                    "result": JsonValue(result),
+                },
             )
-            row = cursor.fetchone()
-            if row is None:
-                current = _fetch(cursor, job_id)
+            if not rows:
+                current = _fetch(transaction, job_id)
                 if current.status is JobStatus.COMPLETED:
                     return current, False
-                _refuse(cursor, job_id, "complete")
-            cursor.execute("UPDATE assets SET content = %s WHERE id = %s", (content, row["asset_id"]))
-            return Job.from_row(row), True
+                _refuse(transaction, job_id, "complete")
+            transaction.execute(
+                "UPDATE assets SET content = %(content)s WHERE id = %(asset_id)s",
+                {"content": content, "asset_id": uuid.UUID(str(rows[0]["asset_id"]))},
+            )
+            return Job.from_row(rows[0]), True
 
         job, completed_now = self._db.run(work)
         if completed_now:
@@ -300,8 +321,9 @@ class JobRepository:
         """pending/processing → failed with a readable error; the transcript content is left alone.
 
         Failing an already failed job returns it unchanged, so a retried failure handler is harmless.
+        The workflow logs the outcome with its context; the repository does not log it again.
         """
-        job = self._settle(
+        return self._settle(
             job_id,
             "fail",
             _FAIL,
@@ -309,8 +331,6 @@ class JobRepository:
             error=_clip(error) or "unknown error",
             cause=_clip(cause),
         )
-        logger.info("job failed", extra={"job_id": job.id, "error": job.error})
-        return job
 
     def skip(self, job_id: str, reason: str) -> Job:
         """pending/processing → skipped (nothing to transcribe); repeating it changes nothing."""
@@ -324,13 +344,13 @@ class JobRepository:
         """Fail unfinished jobs nobody has touched for ``older_than_seconds``; returns their ids.
 
         A workflow that was stopped or whose failure handler never ran would otherwise leave its job
-        pending or processing forever.
+        pending or processing forever. The sweeper logs the ids it failed.
         """
         if older_than_seconds < 0:
             raise ValueError("older_than_seconds must not be negative")
 
-        def work(cursor: Cursor) -> list[str]:
-            cursor.execute(
+        def work(transaction: Transaction) -> list[str]:
+            rows = transaction.execute(
                 """
                 UPDATE assets_processing_jobs
                 SET status = 'failed', finished_at = now(),
@@ -339,14 +359,14 @@ class JobRepository:
                   AND updated_at < now() - make_interval(secs => %(age)s)
                 RETURNING id
                 """,
-                {"age": older_than_seconds, "cause": f"no update for more than {older_than_seconds:g} s"},
+                {
+                    "age": float(older_than_seconds),
+                    "cause": f"no update for more than {older_than_seconds:g} s",
+                },
             )
-            return sorted(str(row["id"]) for row in cursor.fetchall())
+            return sorted(str(row["id"]) for row in rows)
 
-        ids = self._db.run(work)
-        if ids:
-            logger.warning("failed stale jobs", extra={"job_ids": ids})
-        return ids
+        return self._db.run(work)
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -356,12 +376,13 @@ class JobRepository:
         job_id = validate_job_id(job_id)
         allowed_values = [str(s) for s in allowed]
 
-        def work(cursor: Cursor) -> Job:
-            cursor.execute(statement, {"id": job_id, "allowed": allowed_values, **params})
-            row = cursor.fetchone()
-            if row is None:
-                _refuse(cursor, job_id, action)
-            return Job.from_row(row)
+        def work(transaction: Transaction) -> Job:
+            rows = transaction.execute(
+                statement, {"id": uuid.UUID(job_id), "allowed": allowed_values, **params}
+            )
+            if not rows:
+                _refuse(transaction, job_id, action)
+            return Job.from_row(rows[0])
 
         return self._db.run(work)
 
@@ -369,30 +390,54 @@ class JobRepository:
         """A transition into a final status that returns the job unchanged if it is already there."""
         job_id = validate_job_id(job_id)
 
-        def work(cursor: Cursor) -> Job:
-            cursor.execute(statement, {"id": job_id, "allowed": [str(s) for s in _UNFINISHED], **params})
-            row = cursor.fetchone()
-            if row is not None:
-                return Job.from_row(row)
-            current = _fetch(cursor, job_id)
+        def work(transaction: Transaction) -> Job:
+            rows = transaction.execute(
+                statement, {"id": uuid.UUID(job_id), "allowed": [str(s) for s in _UNFINISHED], **params}
+            )
+            if rows:
+                return Job.from_row(rows[0])
+            current = _fetch(transaction, job_id)
             if current.status is target:
                 return current
-            _refuse(cursor, job_id, action)
+            _refuse(transaction, job_id, action)
 
         return self._db.run(work)
 
 
-def _fetch(cursor: Cursor, job_id: str) -> Job:
-    cursor.execute(f"{_SELECT_JOB} WHERE j.id = %s", (job_id,))
-    row = cursor.fetchone()
-    if row is None:
+def _fetch(transaction: Transaction, job_id: str) -> Job:
+    rows = transaction.execute(f"{_SELECT_JOB} WHERE j.id = %(id)s", {"id": uuid.UUID(job_id)})
+    if not rows:
         raise JobNotFoundError(f"no job {job_id}")
-    return Job.from_row(row)
+    return Job.from_row(rows[0])
 
 
-def _refuse(cursor: Cursor, job_id: str, action: str) -> NoReturn:
+def _read_slices(transaction: Transaction, job_id: str, total_chars: int) -> Iterable[str]:
+    """The content of ``job_id`` in order, ``CONTENT_SLICES_PER_CALL`` slices per statement."""
+    per_call = CONTENT_SLICE_CHARS * CONTENT_SLICES_PER_CALL
+    for first in range(1, max(total_chars, 1) + 1, per_call):
+        rows: list[Row] = transaction.execute(
+            """
+            SELECT substr(a.content, s, CAST(%(size)s AS integer)) AS part
+            FROM assets_processing_jobs j JOIN assets a ON a.id = j.asset_id,
+                 generate_series(CAST(%(first)s AS integer),
+                                 LEAST(CAST(%(last)s AS integer), GREATEST(char_length(a.content), 1)),
+                                 CAST(%(size)s AS integer)) AS s
+            WHERE j.id = %(id)s
+            ORDER BY s
+            """,
+            {
+                "id": uuid.UUID(job_id),
+                "size": CONTENT_SLICE_CHARS,
+                "first": first,
+                "last": first + per_call - 1,
+            },
+        )
+        yield from (row["part"] for row in rows)
+
+
+def _refuse(transaction: Transaction, job_id: str, action: str) -> NoReturn:
     """Explain why a guarded update matched no row: the job is missing or in the wrong status."""
-    current = _fetch(cursor, job_id)
+    current = _fetch(transaction, job_id)
     raise IllegalTransitionError(f"cannot {action} job {job_id}: it is {current.status}")
 
 

@@ -4,8 +4,12 @@ A small runner instead of a migration tool: it adds no dependency to the Lambda 
 readable and reviewable as written, and the schema is small. Files named ``NNNN_description.sql`` in
 the ``migrations`` directory next to this module are applied in version order. Each runs in its own
 transaction together with its row in ``schema_migrations``, so a failed migration leaves no trace.
-Every transaction first takes a transaction-scoped advisory lock: Lambda containers cold-starting at
-once queue behind each other and the later ones find the work already done.
+Every transaction first takes a transaction-scoped advisory lock, so two deployments (or a deployment
+and a local setup) applying at once queue behind each other and the later one finds the work done.
+A file is sent one statement at a time: the Data API prepares each call as a single statement.
+
+Migrations run once per deployment (the migrate function) or explicitly at local setup, never on a
+function's request path; the runtime only needs rights to read and write rows.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from mediascribe.jobs.database import Cursor, Database
+from mediascribe.jobs.executor import Executor, Transaction
+from mediascribe.jobs.sql_script import split_statements
 
 logger = logging.getLogger(__name__)
 
@@ -44,25 +49,25 @@ def available_migrations() -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
-def apply_migrations(database: Database) -> list[str]:
+def apply_migrations(executor: Executor) -> list[str]:
     """Bring the schema up to date; returns the versions applied by this call."""
-    database.run(_create_tracking_table)
+    executor.run(_create_tracking_table)
     applied = []
     for migration in available_migrations():
-        if database.run(lambda cursor, m=migration: _apply_one(cursor, m)):
+        if executor.run(lambda transaction, m=migration: _apply_one(transaction, m)):
             applied.append(migration.version)
             logger.info("applied schema migration", extra={"migration": migration.name})
     return applied
 
 
-def _lock(cursor: Cursor) -> None:
-    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK_KEY,))
+def _lock(transaction: Transaction) -> None:
+    transaction.execute("SELECT pg_advisory_xact_lock(%(key)s)", {"key": _MIGRATION_LOCK_KEY})
 
 
-def _create_tracking_table(cursor: Cursor) -> None:
+def _create_tracking_table(transaction: Transaction) -> None:
     # Under the lock: concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog.
-    _lock(cursor)
-    cursor.execute(
+    _lock(transaction)
+    transaction.execute(
         """
         CREATE TABLE IF NOT EXISTS schema_migrations (
             version    text PRIMARY KEY,
@@ -73,13 +78,17 @@ def _create_tracking_table(cursor: Cursor) -> None:
     )
 
 
-def _apply_one(cursor: Cursor, migration: Migration) -> bool:
-    _lock(cursor)
-    cursor.execute("SELECT 1 FROM schema_migrations WHERE version = %s", (migration.version,))
-    if cursor.fetchone() is not None:
+def _apply_one(transaction: Transaction, migration: Migration) -> bool:
+    _lock(transaction)
+    done = transaction.execute(
+        "SELECT 1 AS done FROM schema_migrations WHERE version = %(version)s", {"version": migration.version}
+    )
+    if done:
         return False
-    cursor.execute(migration.sql)
-    cursor.execute(
-        "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (migration.version, migration.name)
+    for statement in split_statements(migration.sql):
+        transaction.execute(statement.replace("%", "%%"))
+    transaction.execute(
+        "INSERT INTO schema_migrations (version, name) VALUES (%(version)s, %(name)s)",
+        {"version": migration.version, "name": migration.name},
     )
     return True

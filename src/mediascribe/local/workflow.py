@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError
-from mediascribe.jobs.database import clear_database_cache
+from mediascribe.jobs.connect import clear_executor_cache, migrate
 from mediascribe.local.definition import substitute
 from mediascribe.local.lambda_bridge import Handler, InvocationLog, load_handler, route_invocations
 from mediascribe.local.template import TemplateSpec
@@ -107,6 +108,8 @@ class LocalWorkflow:
         warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
         self._stack.callback(_forget_containers)
         _forget_containers()
+        # As a deployment's migrate function does once: the handlers themselves never migrate.
+        migrate(Settings(database_url=self.options.database_url))
         self._stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
         self._stack.enter_context(_serialised_start_execution())
         self.handlers.update({name: load_handler(spec) for name, spec in self.template.functions.items()})
@@ -291,7 +294,7 @@ def _forget_containers() -> None:
     """Every run starts like a cold start: settings, clients and the database handle are rebuilt."""
     reset_container()
     reset_runtimes()
-    clear_database_cache()
+    clear_executor_cache()
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from botocore.config import Config
 
 from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError
-from mediascribe.jobs.database import database_from_settings
+from mediascribe.jobs.connect import executor_from_settings
 from mediascribe.jobs.repository import JobRepository
 from mediascribe.storage import MediaStore
 from mediascribe.transcription.credentials import resolve_openai_api_key
@@ -55,7 +55,7 @@ def runtime_for(settings: Settings) -> Runtime:
     return Runtime(
         settings=settings,
         store=store,
-        jobs=JobRepository(database_from_settings(settings)),
+        jobs=JobRepository(executor_from_settings(settings)),
         sfn=aws_client("stepfunctions"),
     )
 
