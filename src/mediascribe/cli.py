@@ -129,17 +129,30 @@ def _add_api_argument(parser: argparse.ArgumentParser, *, required: bool) -> Non
     )
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so every ``with`` unwinds: the database stops, temp dirs go."""
+
+    signum = signal.SIGTERM
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise Stopped
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args.verbose)
+    previous = signal.signal(signal.SIGTERM, _raise_stopped)
     try:
         return args.run(args)
     except (MediascribeError, ValueError) as exc:
         print(f"mediascribe: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, ConfigurationError | InvalidJobIdError) else EXIT_FAILED
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("mediascribe: interrupted", file=sys.stderr)
-        return 130
+        return 128 + (exc.signum if isinstance(exc, Stopped) else signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_transcribe(args: argparse.Namespace) -> int:

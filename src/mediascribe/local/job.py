@@ -7,8 +7,10 @@ exercise exactly the same path.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,11 +19,13 @@ from mediascribe.config import Settings
 from mediascribe.jobs.database import Database
 from mediascribe.jobs.repository import JobRepository
 from mediascribe.jobs.status import get_job_status
+from mediascribe.local.debris import abandoned, claim
 from mediascribe.local.workflow import ExecutionOutcome, LocalOptions, LocalWorkflow
 from mediascribe.storage import TRANSCRIPT_FORMATS
 
 ProgressCallback = Callable[[int, str], None]
 FINISHED_STATUSES = {"completed", "failed", "skipped"}
+_WORK_PREFIX = "mediascribe-work-"
 
 
 @dataclass(frozen=True)
@@ -52,10 +56,10 @@ def transcribe_file(
     """
     environment = dict(environment or {})
     upload_prefix = Settings.from_env({**os.environ, **environment}).upload_prefix
-    with tempfile.TemporaryDirectory(prefix="mediascribe-work-") as temp_dir:
+    with _work_dir() as temp_dir:
         options = LocalOptions(
             database_url=database_url,
-            temp_dir=Path(temp_dir),
+            temp_dir=temp_dir,
             map_max_concurrency=map_max_concurrency,
             environment=environment,
         )
@@ -81,6 +85,19 @@ def transcribe_file(
                 database.close()
             written = _copy_outputs(workflow, status, path.stem, out_dir) if out_dir else {}
     return LocalJobResult(job_id=job_id, status=status, execution=execution, written=written)
+
+
+@contextmanager
+def _work_dir() -> Iterator[Path]:
+    """The run's TEMP_DIR, marked as this process's; those of killed runs are removed first."""
+    for debris in abandoned(Path(tempfile.gettempdir()), _WORK_PREFIX):
+        shutil.rmtree(debris, ignore_errors=True)
+    path = Path(tempfile.mkdtemp(prefix=_WORK_PREFIX))
+    try:
+        claim(path)
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _progress_poller(

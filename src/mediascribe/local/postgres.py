@@ -5,6 +5,7 @@ handed to the ``postgres`` system user and ``initdb``/``pg_ctl`` run through ``r
 switched off (``--no-sync``, ``fsync=off``) because the cluster lives only as long as the ``with`` block.
 It listens on 127.0.0.1 on a free port so every client (psycopg2, psql, another process) reaches it the
 same way, and its socket lives in the cluster directory so it never collides with a system server.
+Starting one also stops and removes the clusters of earlier runs that were killed (``debris``).
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ import psycopg2
 from psycopg2 import sql
 
 from mediascribe.errors import ConfigurationError
+from mediascribe.local.debris import abandoned, claim
 
 logger = logging.getLogger(__name__)
 
+_PREFIX = "mediascribe-pg-"
 SUPERUSER = "mediascribe"
 DATABASE = "mediascribe"
 _SERVER_USER = "postgres"
@@ -85,7 +88,9 @@ class LocalPostgres:
 
     def __enter__(self) -> LocalPostgres:
         self._bindir = find_server_bindir()
-        self.directory = Path(tempfile.mkdtemp(prefix="mediascribe-pg-", dir=self._base_dir))
+        self._clear_abandoned()
+        self.directory = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=self._base_dir))
+        claim(self.directory)
         try:
             self._start()
         except BaseException:
@@ -193,12 +198,16 @@ class LocalPostgres:
                 "that every user may traverse (the default temp dir does)"
             )
 
-    def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        assert self._bindir is not None and self.directory is not None
+    def _run(
+        self, tool: str, *args: str, check: bool = True, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        assert self._bindir is not None
         command = [str(self._bindir / tool), *args]
         if os.geteuid() == 0:
             command = ["runuser", "-u", _SERVER_USER, "--", *command]
-        result = subprocess.run(command, capture_output=True, text=True, cwd=self.directory, check=False)
+        result = subprocess.run(
+            command, capture_output=True, text=True, cwd=cwd or self.directory, check=False
+        )
         if check and result.returncode != 0:
             raise ConfigurationError(f"{tool} failed ({result.returncode}): {result.stderr.strip()}")
         return result
@@ -223,8 +232,20 @@ class LocalPostgres:
     def _cleanup(self) -> None:
         if self.directory is None:
             return
-        if (self._data_dir / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self._data_dir), "-m", "immediate", "-w", "stop", check=False)
-        shutil.rmtree(self.directory, ignore_errors=True)
+        self._remove_cluster(self.directory)
         self.directory = None
         self.port = None
+
+    def _clear_abandoned(self) -> None:
+        """Stop the servers of runs that were killed and remove their clusters."""
+        for directory in abandoned(Path(self._base_dir or tempfile.gettempdir()), _PREFIX):
+            logger.info("removing the cluster of a killed run", extra={"path": str(directory)})
+            self._remove_cluster(directory)
+
+    def _remove_cluster(self, directory: Path) -> None:
+        data_dir = directory / "data"
+        if (data_dir / "postmaster.pid").exists():
+            self._run(
+                "pg_ctl", "-D", str(data_dir), "-m", "immediate", "-w", "stop", check=False, cwd=directory
+            )
+        shutil.rmtree(directory, ignore_errors=True)
