@@ -17,11 +17,10 @@ from psycopg2 import sql
 from psycopg2.extensions import make_dsn
 
 from mediascribe.jobs import Job
-from mediascribe.jobs.data_api import DataApiExecutor
 from mediascribe.jobs.database import Database
 from mediascribe.jobs.executor import Executor
 from mediascribe.jobs.repository import JobRepository
-from support.fake_data_api import FakeDataApi, data_api_client
+from support.fake_data_api import FakeDataApi, data_api_executor
 
 ADAPTERS = ("psycopg2", "data-api")
 
@@ -30,12 +29,6 @@ ADAPTERS = ("psycopg2", "data-api")
 def data_api(_migrated: str) -> Iterator[FakeDataApi]:
     with FakeDataApi(_migrated) as api:
         yield api
-
-
-def data_api_executor(api: FakeDataApi, **options) -> DataApiExecutor:
-    return DataApiExecutor(
-        data_api_client(api), cluster_arn=api.cluster_arn, secret_arn=api.secret_arn, **options
-    )
 
 
 @pytest.fixture(params=ADAPTERS)

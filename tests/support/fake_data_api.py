@@ -498,3 +498,12 @@ def data_api_client(api: FakeDataApi) -> Any:
         aws_secret_access_key="testing",
         config=Config(retries={"mode": "standard", "max_attempts": 2}),
     )
+
+
+def data_api_executor(api: FakeDataApi, **options: Any) -> Any:
+    """The package's Data API executor on the stand-in, as a function configured for it would build it."""
+    from mediascribe.jobs.data_api import DataApiExecutor
+
+    return DataApiExecutor(
+        data_api_client(api), cluster_arn=api.cluster_arn, secret_arn=api.secret_arn, **options
+    )
