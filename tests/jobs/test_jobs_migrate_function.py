@@ -1,0 +1,151 @@
+"""The migrate function answers CloudFormation on every path and is the one place that migrates."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mediascribe.jobs.connect import clear_executor_cache
+from mediascribe.jobs.database import Database
+from mediascribe.jobs.schema import available_migrations
+
+HANDLER = Path(__file__).resolve().parents[2] / "functions" / "migrate_database" / "app.py"
+
+
+@dataclass
+class Context:
+    function_name: str = "MigrateDatabaseFunction"
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:migrate"
+    memory_limit_in_mb: int = 256
+    aws_request_id: str = "request-1"
+    log_group_name: str = "/aws/lambda/migrate"
+    log_stream_name: str = "2026/11/30/[$LATEST]abc"
+
+
+class ResponseCollector:
+    """The presigned ResponseURL: records each PUT body CloudFormation would receive."""
+
+    def __init__(self) -> None:
+        self.answers: list[dict[str, Any]] = []
+        collector = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:
+                length = int(self.headers["Content-Length"])
+                collector.answers.append(json.loads(self.rfile.read(length)))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                """Quiet."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/presigned?X-Amz-Signature=abc"
+
+
+@pytest.fixture
+def responses() -> Iterator[ResponseCollector]:
+    collector = ResponseCollector()
+    thread = threading.Thread(target=collector.server.serve_forever, daemon=True)
+    thread.start()
+    yield collector
+    collector.server.shutdown()
+    collector.server.server_close()
+
+
+@pytest.fixture
+def handler(monkeypatch):
+    spec = importlib.util.spec_from_file_location("migrate_database_app", HANDLER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    yield module.lambda_handler
+    clear_executor_cache()
+
+
+def request(kind: str, url: str, physical_id: str | None = None) -> dict[str, Any]:
+    event = {
+        "RequestType": kind,
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:migrate",
+        "ResponseURL": url,
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/mediascribe/1",
+        "RequestId": str(uuid.uuid4()),
+        "LogicalResourceId": "DatabaseSchema",
+        "ResourceType": "Custom::DatabaseSchema",
+        "ResourceProperties": {"ServiceToken": "arn", "Migrations": "0001"},
+    }
+    if physical_id:
+        event["PhysicalResourceId"] = physical_id
+    return event
+
+
+def tables(dsn: str) -> list[str]:
+    database = Database(dsn)
+    try:
+        rows = database.run(
+            lambda transaction: transaction.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+            )
+        )
+    finally:
+        database.close()
+    return [row["table_name"] for row in rows]
+
+
+def test_create_applies_the_migrations_and_answers_success(
+    handler, responses: ResponseCollector, empty_dsn: str, monkeypatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", empty_dsn)
+    handler(request("Create", responses.url), Context())
+    (answer,) = responses.answers
+    assert answer["Status"] == "SUCCESS"
+    assert answer["PhysicalResourceId"] == "mediascribe-schema"
+    assert answer["Data"] == {"Applied": ",".join(m.version for m in available_migrations())}
+    assert {"assets", "assets_processing_jobs", "schema_migrations"} <= set(tables(empty_dsn))
+    handler(request("Update", responses.url, "mediascribe-schema"), Context())
+    assert responses.answers[1]["Data"] == {"Applied": "none"}
+
+
+def test_a_failed_migration_is_still_answered_without_connection_details(
+    handler, responses: ResponseCollector, monkeypatch
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://admin:hunter2@127.0.0.1:{port}/db")
+    monkeypatch.setenv("DATABASE_CONNECT_ATTEMPTS", "1")
+    handler(request("Create", responses.url), Context())
+    (answer,) = responses.answers
+    assert answer["Status"] == "FAILED"
+    assert "DatabaseUnavailableError" in answer["Reason"] and Context.log_stream_name in answer["Reason"]
+    assert "hunter2" not in json.dumps(answer) and str(port) not in answer["Reason"]
+
+
+def test_delete_answers_success_and_leaves_the_data(
+    handler, responses: ResponseCollector, empty_dsn: str, monkeypatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", empty_dsn)
+    handler(request("Delete", responses.url, "mediascribe-schema"), Context())
+    assert [(a["Status"], a["PhysicalResourceId"]) for a in responses.answers] == [
+        ("SUCCESS", "mediascribe-schema")
+    ]
+    assert tables(empty_dsn) == []
+
+
+def test_a_broken_configuration_is_answered_too(handler, responses: ResponseCollector, monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_MODE", "data-api")
+    monkeypatch.delenv("DATABASE_CLUSTER_ARN", raising=False)
+    handler(request("Create", responses.url), Context())
+    assert responses.answers[0]["Status"] == "FAILED"
+    assert "ConfigurationError" in responses.answers[0]["Reason"]
