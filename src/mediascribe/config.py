@@ -22,6 +22,7 @@ DEFAULT_MAX_CHUNK_SIZE_BYTES = 24 * 1024 * 1024
 
 EngineChoice = Literal["auto", "openai", "local"]
 ResponseFormatChoice = Literal["auto", "json", "verbose_json", "diarized_json"]
+DatabaseModeChoice = Literal["postgres", "data-api"]
 # Shorter chunks would spend more on boundaries than they gain in parallel requests.
 MIN_CHUNK_TARGET_SECONDS = 30.0
 
@@ -64,7 +65,14 @@ class Settings:
 
     # Jobs database
     database_url: str | None = field(default=None, repr=False)
+    # "postgres": psycopg2 to DATABASE_URL or the server the secret (and host/port/name) describe;
+    # "data-api": the RDS Data API on DATABASE_CLUSTER_ARN with DATABASE_SECRET_ARN.
+    database_mode: DatabaseModeChoice = "postgres"
     database_secret_arn: str | None = None
+    database_cluster_arn: str | None = None
+    database_name: str | None = None
+    database_host: str | None = None
+    database_port: int | None = None
     database_connect_timeout_seconds: int = 5
     database_connect_attempts: int = 3
     stale_job_after_seconds: int = 2 * 3600
@@ -127,6 +135,10 @@ class Settings:
         # Work files under the upload prefix would re-trigger the upload event: a job per chunk, forever.
         if self.work_prefix.startswith(self.upload_prefix) or self.upload_prefix.startswith(self.work_prefix):
             raise ConfigurationError("UPLOAD_PREFIX and WORK_PREFIX must not contain one another")
+        if self.database_mode not in ("postgres", "data-api"):
+            raise ConfigurationError("DATABASE_MODE must be postgres or data-api")
+        if self.database_port is not None and not 0 < self.database_port < 65536:
+            raise ConfigurationError("DATABASE_PORT must be a TCP port")
         for principal in self.api_admin_principals:
             if not _PRINCIPAL_ARN.match(principal):
                 raise ConfigurationError(f"API_ADMIN_PRINCIPALS: {principal!r} is not an IAM or STS ARN")
