@@ -74,7 +74,7 @@ def test_missing_chunk_is_an_error_not_a_shorter_transcript():
         assemble_transcript([CHUNK_0, third])
 
 
-def test_text_only_chunks_get_one_cue_spanning_the_chunk():
+def test_untimed_text_starts_with_its_chunk_and_lasts_as_long_as_its_words():
     chunks = [
         ChunkTranscript(i, f"Chunk {i} words.", (), duration, offset, "openai", "gpt-4o-transcribe")
         for i, (offset, duration) in enumerate([(0.0, 300.0), (300.0, None), (612.5, None)])
@@ -83,14 +83,14 @@ def test_text_only_chunks_get_one_cue_spanning_the_chunk():
 
     assert transcript.text == "Chunk 0 words. Chunk 1 words. Chunk 2 words."
     assert [(s.start, s.end, s.text) for s in transcript.segments] == [
-        (0.0, 300.0, "Chunk 0 words."),
-        (300.0, 612.5, "Chunk 1 words."),  # unknown duration: up to the next chunk
-        (612.5, 613.7, "Chunk 2 words."),  # last one: estimated from its words
+        (0.0, 1.2, "Chunk 0 words."),
+        (300.0, 301.2, "Chunk 1 words."),
+        (612.5, 613.7, "Chunk 2 words."),
     ]
     parsed = list(srt.parse(to_srt(transcript)))
     assert [(c.start, c.end) for c in parsed] == [
-        (td(0), td(300)),
-        (td(300), td(612.5)),
+        (td(0), td(1.2)),
+        (td(300), td(301.2)),
         (td(612.5), td(613.7)),
     ]
 
@@ -101,7 +101,7 @@ def test_srt_parses_back_with_monotonic_times_across_the_boundary():
 
     assert [c.index for c in parsed] == [1, 2, 3, 4]
     assert [(c.start, c.end) for c in parsed] == [(td(s.start), td(s.end)) for s in transcript.segments]
-    assert parsed[2].content == "Second chunk starts here. It has two lines."
+    assert parsed[2].content == "Second chunk starts here. It has two\nlines."
     assert parsed[3].content == "Much later -> still fine."
     assert all(a.end <= b.start for a, b in pairwise(parsed))
     assert "01:02:05,500 --> 01:02:06,750" in to_srt(transcript)
@@ -150,7 +150,7 @@ def test_json_and_text_outputs():
     assert document["segments"][2] == {
         "start": 600.25,
         "end": 601.75,
-        "text": "Second chunk starts here.\nIt has two lines.",
+        "text": "Second chunk starts here. It has two lines.",
     }
     assert to_text(transcript) == transcript.text + "\n"
 
