@@ -23,6 +23,7 @@ DEFAULT_MAX_CHUNK_SIZE_BYTES = 24 * 1024 * 1024
 EngineChoice = Literal["auto", "openai", "local"]
 ResponseFormatChoice = Literal["auto", "json", "verbose_json", "diarized_json"]
 DatabaseModeChoice = Literal["postgres", "data-api"]
+NotesProviderChoice = Literal["off", "bedrock", "openai"]
 # Shorter chunks would spend more on boundaries than they gain in parallel requests.
 MIN_CHUNK_TARGET_SECONDS = 30.0
 
@@ -62,6 +63,14 @@ class Settings:
     transcription_response_format: ResponseFormatChoice = "auto"
     local_model_path: str | None = None
     local_compute_type: str = "int8"
+
+    # Notes (title, summary, chapters, action items) after the transcript; "off" skips the step.
+    # NOTES_MODEL empty: the provider's default (see docs/notes.md).
+    notes_provider: NotesProviderChoice = "off"
+    notes_model: str | None = None
+    notes_max_input_tokens: int = 32_000
+    # The jobs API starts a notes retry by invoking this function asynchronously.
+    notes_function_name: str | None = None
 
     # Jobs database
     database_url: str | None = field(default=None, repr=False)
@@ -135,6 +144,10 @@ class Settings:
         # Work files under the upload prefix would re-trigger the upload event: a job per chunk, forever.
         if self.work_prefix.startswith(self.upload_prefix) or self.upload_prefix.startswith(self.work_prefix):
             raise ConfigurationError("UPLOAD_PREFIX and WORK_PREFIX must not contain one another")
+        if self.notes_provider not in ("off", "bedrock", "openai"):
+            raise ConfigurationError("NOTES_PROVIDER must be off, bedrock or openai")
+        if self.notes_max_input_tokens < 4_000:
+            raise ConfigurationError("NOTES_MAX_INPUT_TOKENS must be at least 4000")
         if self.database_mode not in ("postgres", "data-api"):
             raise ConfigurationError("DATABASE_MODE must be postgres or data-api")
         if self.database_port is not None and not 0 < self.database_port < 65536:

@@ -195,6 +195,44 @@ class JobRepository:
 
         return self._db.run(work)
 
+    def notes(self, job_id: str) -> tuple[str | None, dict[str, Any] | None]:
+        """The asset's generated title and its notes document (``None`` when never written)."""
+        job_id = validate_job_id(job_id)
+
+        def work(transaction: Transaction) -> tuple[str | None, dict[str, Any] | None]:
+            rows = transaction.execute(
+                "SELECT a.title, a.notes FROM assets_processing_jobs j JOIN assets a ON a.id = j.asset_id "
+                "WHERE j.id = %(id)s",
+                {"id": uuid.UUID(job_id)},
+            )
+            if not rows:
+                raise JobNotFoundError(f"no job {job_id}")
+            return rows[0]["title"], rows[0]["notes"]
+
+        return self._db.run(work)
+
+    def set_notes(self, job_id: str, notes: dict[str, Any], title: str | None = None) -> None:
+        """Store the notes of a completed job; ``title`` (when given) becomes the asset's title.
+
+        Only a completed job has a transcript to take notes from, so any other status is refused.
+        """
+        job_id = validate_job_id(job_id)
+
+        def work(transaction: Transaction) -> None:
+            updated = transaction.execute(
+                """
+                UPDATE assets a SET notes = %(notes)s, title = COALESCE(%(title)s, a.title)
+                FROM assets_processing_jobs j
+                WHERE j.asset_id = a.id AND j.id = %(id)s AND j.status = 'completed'
+                RETURNING a.id
+                """,
+                {"notes": JsonValue(notes), "title": title, "id": uuid.UUID(job_id)},
+            )
+            if not updated:
+                _refuse(transaction, job_id, "store notes of")
+
+        self._db.run(work)
+
     # --- transitions ---------------------------------------------------------------------------
 
     def start(self, job_id: str, execution_arn: str | None = None) -> Job:

@@ -45,6 +45,11 @@ def job_status_document(
         document["chunks"] = {"total": job.chunks_total, "done": job.chunks_done}
     elif job.status is JobStatus.COMPLETED:
         document["result"] = job.result
+        title, notes = repository.notes(job.id)
+        if title is not None:
+            document["title"] = title
+        if notes is not None:
+            document["notes"] = notes
         if include_content:
             document["content"] = repository.get_content(job.id)
     elif job.status is JobStatus.FAILED:
