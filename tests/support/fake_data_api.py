@@ -449,6 +449,11 @@ _OPERATIONS = {
 
 def _handler_for(api: FakeDataApi) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as the service does: botocore reuses its pooled connection between calls.
+        protocol_version = "HTTP/1.1"
+        # Headers and body leave as separate writes; without this each answer waits for a delayed ACK.
+        disable_nagle_algorithm = True
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
@@ -487,12 +492,16 @@ def fake_data_api(dsn: str) -> Iterator[FakeDataApi]:
 
 def data_api_client(api: FakeDataApi) -> Any:
     """A real boto3 ``rds-data`` client pointed at the stand-in (botocore signs, serialises, parses)."""
+    return data_api_client_for(api.endpoint_url)
+
+
+def data_api_client_for(endpoint_url: str) -> Any:
     import boto3
     from botocore.config import Config
 
     return boto3.client(
         "rds-data",
-        endpoint_url=api.endpoint_url,
+        endpoint_url=endpoint_url,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
