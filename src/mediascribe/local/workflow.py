@@ -44,6 +44,12 @@ _ISOLATED_VARIABLES = (
     "AWS_PROFILE",
     "AWS_ENDPOINT_URL",
     "DATABASE_SECRET_ARN",
+    # A local run uses its own PostgreSQL over psycopg2, whatever the shell points at.
+    "DATABASE_MODE",
+    "DATABASE_CLUSTER_ARN",
+    "DATABASE_HOST",
+    "DATABASE_PORT",
+    "DATABASE_NAME",
     "OPENAI_API_KEY_SECRET",
     "FFMPEG_BINARY",
     "FFPROBE_BINARY",
