@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediascribe.config import Settings
 from mediascribe.observability import lambda_step, record_metric
+from mediascribe.workflow.contracts import FinalizeRequest, FinalizeResult
 from mediascribe.workflow.finalize import finalize
 from mediascribe.workflow.runtime import runtime_for
 
 
-@lambda_step("finalize_transcript")
-def lambda_handler(event: dict[str, Any], context: Any, settings: Settings) -> dict[str, Any]:
-    finished = finalize(runtime_for(settings), job_id=event["job_id"], results=event["results"])
-    record_metric("AudioSeconds", finished["audio_seconds"] or 0.0, MetricUnit.Seconds)
+@lambda_step("finalize_transcript", FinalizeRequest)
+def lambda_handler(event: FinalizeRequest, context: LambdaContext, settings: Settings) -> FinalizeResult:
+    finished = finalize(runtime_for(settings), event)
+    record_metric("AudioSeconds", finished.audio_seconds or 0.0, MetricUnit.Seconds)
     return finished

@@ -17,6 +17,7 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediascribe.config import Settings
 from mediascribe.errors import (
@@ -30,7 +31,7 @@ from mediascribe.errors import (
 from mediascribe.ids import validate_job_id
 from mediascribe.jobs.models import Job
 from mediascribe.jobs.status import job_status_document
-from mediascribe.observability import bind_job, lambda_step
+from mediascribe.observability import bind_job, lambda_api
 from mediascribe.storage import upload_key
 from mediascribe.storage.objects import PRESIGNED_UPLOAD_SECONDS
 from mediascribe.workflow.access import Caller, caller_from, ensure_may_submit, ensure_visible
@@ -83,9 +84,9 @@ def submit() -> Response:
     if not isinstance(key, str):
         return _json(HTTPStatus.BAD_REQUEST, {"message": "give 'key' of an uploaded object or 'upload'"})
     ensure_may_submit(caller, key)
-    job = start_job(runtime, runtime.sfn, bucket=str(body.get("bucket") or runtime.store.bucket), key=key)
+    job = start_job(runtime, bucket=str(body.get("bucket") or runtime.store.bucket), key=key)
     bind_job(job.job_id)
-    return _json(HTTPStatus.ACCEPTED, {**job.to_dict(), "status_url": f"/jobs/{job.job_id}"})
+    return _json(HTTPStatus.ACCEPTED, {**job.summary().model_dump(), "status_url": f"/jobs/{job.job_id}"})
 
 
 @app.get("/jobs/<job_id>")
@@ -100,9 +101,9 @@ def status(job_id: str) -> dict[str, Any]:
 @app.post("/jobs/<job_id>/retry")
 def retry(job_id: str) -> Response:
     runtime = _runtime()
-    job = retry_job(runtime, runtime.sfn, _visible_job(_caller(), job_id).id)
+    job = retry_job(runtime, _visible_job(_caller(), job_id).id)
     bind_job(job.job_id)
-    return _json(HTTPStatus.ACCEPTED, {**job.to_dict(), "status_url": f"/jobs/{job.job_id}"})
+    return _json(HTTPStatus.ACCEPTED, {**job.summary().model_dump(), "status_url": f"/jobs/{job.job_id}"})
 
 
 @app.exception_handler([InvalidJobIdError, InvalidObjectKeyError, InvalidInputError])
@@ -125,7 +126,7 @@ def not_found(exc: JobNotFoundError) -> Response:
     return _json(HTTPStatus.NOT_FOUND, {"message": str(exc)})
 
 
-@lambda_step("jobs_api")
-def lambda_handler(event: dict[str, Any], context: Any, settings: Settings) -> dict[str, Any]:
+@lambda_api("jobs_api")
+def lambda_handler(event: dict[str, Any], context: LambdaContext, settings: Settings) -> dict[str, Any]:
     app.append_context(runtime=runtime_for(settings))
     return app.resolve(event, context)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediascribe.config import Settings
 from mediascribe.observability import lambda_step
+from mediascribe.workflow.contracts import FailRequest, FailResult
 from mediascribe.workflow.outcomes import mark_failed
 from mediascribe.workflow.runtime import runtime_for
 
 
-@lambda_step("mark_job_failed")
-def lambda_handler(event: dict[str, Any], context: Any, settings: Settings) -> dict[str, Any]:
-    return mark_failed(
-        runtime_for(settings),
-        job_id=event["job_id"],
-        error=str(event.get("error") or "UnknownError"),
-        cause=event.get("cause"),
-    )
+@lambda_step("mark_job_failed", FailRequest)
+def lambda_handler(event: FailRequest, context: LambdaContext, settings: Settings) -> FailResult:
+    return mark_failed(runtime_for(settings), event)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediascribe.config import Settings
 from mediascribe.observability import lambda_step
+from mediascribe.workflow.contracts import SkipRequest, SkipResult
 from mediascribe.workflow.outcomes import mark_skipped
 from mediascribe.workflow.runtime import runtime_for
 
 
-@lambda_step("mark_job_skipped")
-def lambda_handler(event: dict[str, Any], context: Any, settings: Settings) -> dict[str, Any]:
-    return mark_skipped(runtime_for(settings), job_id=event["job_id"], media_type=event["media_type"])
+@lambda_step("mark_job_skipped", SkipRequest)
+def lambda_handler(event: SkipRequest, context: LambdaContext, settings: Settings) -> SkipResult:
+    return mark_skipped(runtime_for(settings), event)

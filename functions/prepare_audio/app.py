@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediascribe.config import Settings
 from mediascribe.observability import lambda_step, record_metric
+from mediascribe.workflow.contracts import PrepareRequest, PrepareResult
 from mediascribe.workflow.prepare import prepare
 from mediascribe.workflow.runtime import runtime_for
 
 
-@lambda_step("prepare_audio")
-def lambda_handler(event: dict[str, Any], context: Any, settings: Settings) -> dict[str, Any]:
-    prepared = prepare(
-        runtime_for(settings),
-        job_id=event["job_id"],
-        bucket=event["bucket"],
-        key=event["key"],
-        media_type=event["media_type"],
-    )
-    record_metric("Chunks", prepared["chunk_count"])
+@lambda_step("prepare_audio", PrepareRequest)
+def lambda_handler(event: PrepareRequest, context: LambdaContext, settings: Settings) -> PrepareResult:
+    prepared = prepare(runtime_for(settings), event)
+    record_metric("Chunks", prepared.chunk_count)
     return prepared

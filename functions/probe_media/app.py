@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediascribe.config import Settings
 from mediascribe.observability import lambda_step
+from mediascribe.workflow.contracts import ProbeRequest, ProbeResult
 from mediascribe.workflow.probe import probe
 from mediascribe.workflow.runtime import runtime_for
 
 
-@lambda_step("probe_media")
-def lambda_handler(event: dict[str, Any], context: Any, settings: Settings) -> dict[str, Any]:
-    return probe(
-        runtime_for(settings),
-        job_id=event["job_id"],
-        bucket=event["bucket"],
-        key=event["key"],
-        execution_arn=event.get("execution_arn"),
-    )
+@lambda_step("probe_media", ProbeRequest)
+def lambda_handler(event: ProbeRequest, context: LambdaContext, settings: Settings) -> ProbeResult:
+    return probe(runtime_for(settings), event)

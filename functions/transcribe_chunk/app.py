@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediascribe.config import Settings
 from mediascribe.observability import lambda_step, record_metric
+from mediascribe.workflow.contracts import ChunkRequest, ChunkResult
 from mediascribe.workflow.runtime import runtime_for
 from mediascribe.workflow.transcribe import transcribe_one_chunk
 
 
-@lambda_step("transcribe_chunk")
-def lambda_handler(event: dict[str, Any], context: Any, settings: Settings) -> dict[str, Any]:
-    result = transcribe_one_chunk(
-        runtime_for(settings), job_id=event["job_id"], index=int(event["index"]), chunk=event["chunk"]
-    )
+@lambda_step("transcribe_chunk", ChunkRequest)
+def lambda_handler(event: ChunkRequest, context: LambdaContext, settings: Settings) -> ChunkResult:
+    result = transcribe_one_chunk(runtime_for(settings), event)
     record_metric("ChunksTranscribed", 1)
     return result

@@ -96,6 +96,10 @@ class InvalidJobIdError(MediascribeError, ValueError):
     """A job id that is not a canonical UUID; rejected before any I/O."""
 
 
+class InvalidEventError(MediascribeError, ValueError):
+    """A step's event does not match its contract: a state machine out of step with its code, or forged."""
+
+
 class InvalidObjectKeyError(MediascribeError, ValueError):
     """An S3 key or bucket name that is empty, too long, or carries control characters."""
 

@@ -13,13 +13,18 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ValidationError
 
 from mediascribe.config import Settings
+from mediascribe.errors import InvalidEventError
+from mediascribe.workflow.contracts import JobStep
 from mediascribe.workspace import remove_stale_workspaces
 
 SERVICE = "mediascribe"
@@ -28,8 +33,12 @@ logger = Logger(service=SERVICE, stream=sys.stderr)
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace="Mediascribe", service=SERVICE)
 
-StepFunction = Callable[[dict[str, Any], Any, Settings], Any]
-LambdaHandler = Callable[[dict[str, Any], Any], Any]
+EventT = TypeVar("EventT", bound=BaseModel)
+# A Lambda event and response: JSON objects, typed only until the step's own model parses them.
+RawEvent = dict[str, Any]
+RawResponse = dict[str, Any]
+LambdaHandler = Callable[[RawEvent, LambdaContext], RawResponse]
+RawBody = Callable[[RawEvent, LambdaContext, Settings], RawResponse]
 
 _settings: Settings | None = None
 _settings_lock = threading.Lock()
@@ -62,39 +71,74 @@ def record_metric(name: str, value: float, unit: MetricUnit = MetricUnit.Count) 
     metrics.add_metric(name=name, unit=unit, value=value)
 
 
-def lambda_step(step: str) -> Callable[[StepFunction], LambdaHandler]:
-    """Wrap a handler body ``(event, context, settings)`` with everything an invocation needs first.
+def lambda_step(
+    step: str, event_model: type[EventT]
+) -> Callable[[Callable[[EventT, LambdaContext, Settings], BaseModel]], LambdaHandler]:
+    """Wrap a step ``(request, context, settings) -> result`` whose input and output are models.
 
-    Settings are built once per container; workspaces left by a killed earlier invocation are removed
-    before any new work lands on the small ephemeral disk; the job id from the event becomes the
-    correlation id; the step's duration is published as a metric.
+    The event is parsed into ``event_model`` here, once; an event that does not match is refused with
+    ``InvalidEventError`` before the step runs. A job's id becomes the correlation id of the log lines.
     """
 
-    def decorate(body: StepFunction) -> LambdaHandler:
-        @functools.wraps(body)
-        def invoke(event: dict[str, Any], context: Any) -> Any:
-            settings = container_settings()
-            # Their format, not our level: the SDKs' debug output can include request details.
-            copy_config_to_registered_loggers(
-                source_logger=logger, include=_FOREIGN_LOGGERS, ignore_log_level=True
-            )
-            remove_stale_workspaces(settings.temp_dir)
-            job_id = event.get("job_id") if isinstance(event, dict) else None
-            if isinstance(job_id, str):
-                bind_job(job_id)
-            # Nothing from an earlier invocation that died before flushing may leak into this one.
-            metrics.clear_metrics()
-            metrics.add_dimension(name="Step", value=step)
-            started = time.perf_counter()
-            try:
-                return body(event, context, settings)
-            finally:
-                elapsed_ms = (time.perf_counter() - started) * 1000
-                record_metric("StepDuration", elapsed_ms, MetricUnit.Milliseconds)
-                logger.info("step finished", extra={"step": step, "duration_ms": round(elapsed_ms, 1)})
+    def decorate(body: Callable[[EventT, LambdaContext, Settings], BaseModel]) -> LambdaHandler:
+        def run(event: RawEvent, context: LambdaContext, settings: Settings) -> RawResponse:
+            request = _parse_event(step, event, event_model)
+            if isinstance(request, JobStep):
+                bind_job(request.job_id)
+            return body(request, context, settings).model_dump(mode="json")
 
-        traced = tracer.capture_lambda_handler(invoke, capture_response=False)
-        with_metrics = metrics.log_metrics(traced)
-        return logger.inject_lambda_context(with_metrics, clear_state=True)
+        return _instrumented(step, functools.wraps(body)(run))
 
     return decorate
+
+
+def lambda_api(step: str) -> Callable[[RawBody], LambdaHandler]:
+    """Wrap an API handler: the event goes as it is to a Powertools resolver, which parses it."""
+
+    def decorate(body: RawBody) -> LambdaHandler:
+        return _instrumented(step, body)
+
+    return decorate
+
+
+def _parse_event(step: str, event: RawEvent, event_model: type[EventT]) -> EventT:
+    """The event as the step's model; the reason names the fields, never their (possibly private) values."""
+    try:
+        return parse(event=event, model=event_model)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'event'}: {error['msg']}"
+            for error in exc.errors()[:5]
+        )
+        raise InvalidEventError(f"{step} received an event it cannot read ({problems})") from None
+
+
+def _instrumented(step: str, body: RawBody) -> LambdaHandler:
+    """Everything an invocation needs first, around a body that takes the raw event.
+
+    Settings are built once per container; workspaces left by a killed earlier invocation are removed
+    before any new work lands on the small ephemeral disk; the step's duration is published as a metric.
+    """
+
+    @functools.wraps(body)
+    def invoke(event: RawEvent, context: LambdaContext) -> RawResponse:
+        settings = container_settings()
+        # Their format, not our level: the SDKs' debug output can include request details.
+        copy_config_to_registered_loggers(
+            source_logger=logger, include=_FOREIGN_LOGGERS, ignore_log_level=True
+        )
+        remove_stale_workspaces(settings.temp_dir)
+        # Nothing from an earlier invocation that died before flushing may leak into this one.
+        metrics.clear_metrics()
+        metrics.add_dimension(name="Step", value=step)
+        started = time.perf_counter()
+        try:
+            return body(event, context, settings)
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            record_metric("StepDuration", elapsed_ms, MetricUnit.Milliseconds)
+            logger.info("step finished", extra={"step": step, "duration_ms": round(elapsed_ms, 1)})
+
+    traced = tracer.capture_lambda_handler(invoke, capture_response=False)
+    with_metrics = metrics.log_metrics(traced)
+    return logger.inject_lambda_context(with_metrics, clear_state=True)

@@ -198,7 +198,7 @@ def test_finalize_dying_before_its_commit_leaves_a_failed_job_without_content_an
         assert all(key.startswith(f"jobs/{job.id}/") for key in stored if key != run.key)
 
         runtime = runtime_for(container_settings())
-        retry_job(runtime, runtime.sfn, job.id)
+        retry_job(runtime, job.id)
         assert workflow.wait(workflow.execution_arn(job.id, attempt=2)).status == "SUCCEEDED"
     job = settled(jobs, run)
     assert job.status is JobStatus.COMPLETED and job.attempt == 2

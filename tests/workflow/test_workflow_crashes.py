@@ -54,7 +54,7 @@ def test_a_step_killed_mid_way_fails_the_job_and_a_rerun_completes(
         assert leftover_files(work_dir) == []
 
         runtime = runtime_for(container_settings())
-        rerun = retry_job(runtime, runtime.sfn, job_id)
+        rerun = retry_job(runtime, job_id)
         assert rerun.status == "pending"
         assert workflow.wait(workflow.execution_arn(job_id, attempt=2)).status == "SUCCEEDED"
     job = jobs.get(job_id)

@@ -11,9 +11,11 @@ import pytest
 from psycopg2.extensions import make_dsn, parse_dsn
 from workflow_support import TEMPLATE, run_file
 
+from mediascribe.errors import InvalidEventError
 from mediascribe.local.lambda_bridge import LocalLambdaContext
 from mediascribe.local.workflow import LocalOptions, LocalWorkflow
 from mediascribe.observability import container_settings, lambda_step, logger, reset_container
+from mediascribe.workflow.contracts import FailResult, JobStep
 from support.media_factory import make_garbage, make_speech_like
 
 JOB = "5e5bf43a-895e-5e60-a69a-c91905330277"
@@ -56,15 +58,15 @@ def test_handlers_log_json_with_the_job_id_and_clear_stale_workspaces(container,
     unrelated.mkdir()
     seen = []
 
-    @lambda_step("example")
+    @lambda_step("example", JobStep)
     def handler(event, context, settings):
         seen.append(settings)
         logging.getLogger("mediascribe.workflow.example").info("doing the work", extra={"chunk_index": 3})
-        return {"ok": True}
+        return FailResult(status=event.job_id)
 
     context = LocalLambdaContext(function_name="ExampleFunction", invoked_function_arn="arn:aws:lambda:x")
-    assert handler({"job_id": JOB}, context) == {"ok": True}
-    assert handler({"job_id": JOB}, context) == {"ok": True}
+    assert handler({"job_id": JOB}, context) == {"status": JOB}
+    assert handler({"job_id": JOB, "unread": 1}, context) == {"status": JOB}
 
     lines = _json_lines(json_log.getvalue())
     work = [line for line in lines if line["message"] == "doing the work"]
@@ -79,6 +81,22 @@ def test_handlers_log_json_with_the_job_id_and_clear_stale_workspaces(container,
     assert unrelated.exists()
     assert seen[0] is seen[1] is container_settings()
     assert seen[0].temp_dir == container
+
+
+def test_an_event_that_breaks_the_contract_is_refused_by_name(container, json_log):
+    ran = []
+
+    @lambda_step("example", JobStep)
+    def handler(event, context, settings):
+        ran.append(event)
+        return FailResult(status="unreachable")
+
+    context = LocalLambdaContext(function_name="ExampleFunction", invoked_function_arn="arn:aws:lambda:x")
+    with pytest.raises(InvalidEventError, match=r"example received an event it cannot read \(job_id: "):
+        handler({"job": JOB}, context)
+    with pytest.raises(InvalidEventError, match="job_id: Input should be a valid string"):
+        handler({"job_id": 7}, context)
+    assert ran == []
 
 
 def test_no_secret_reaches_the_logs(postgres_dsn, database, fake_api, tmp_path, capfd, json_log):

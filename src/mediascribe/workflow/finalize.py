@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from mediascribe.errors import ChunkVerificationError
 from mediascribe.storage import JobKeys
 from mediascribe.transcription.assembly import assemble_transcript
 from mediascribe.transcription.captions import to_json, to_srt, to_text, to_vtt
 from mediascribe.transcription.models import ChunkTranscript, Transcript
+from mediascribe.workflow.contracts import ChunkResult, FinalizeRequest, FinalizeResult
 from mediascribe.workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -25,12 +25,13 @@ _RENDERERS: dict[str, tuple[Callable[[Transcript], str], str]] = {
 }
 
 
-def finalize(runtime: Runtime, *, job_id: str, results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def finalize(runtime: Runtime, request: FinalizeRequest) -> FinalizeResult:
     """Everything visible (S3 outputs) is written before the one transaction that completes the job,
     so a completed job always has its files, and a crash before the commit leaves it retryable."""
+    job_id = request.job_id
     keys = runtime.store.job_keys(job_id)
     job = runtime.jobs.get(job_id)
-    indexes = _chunk_indexes(results, job.chunks_total)
+    indexes = _chunk_indexes(request.results, job.chunks_total)
     transcript = assemble_transcript(_read_results(runtime, keys, indexes))
     outputs = {
         fmt: runtime.store.put_text(keys, keys.transcript(fmt), render(transcript), content_type)
@@ -46,17 +47,17 @@ def finalize(runtime: Runtime, *, job_id: str, results: Sequence[dict[str, Any]]
     }
     completed = runtime.jobs.complete(job_id, transcript.text, result)
     logger.info("transcript stored", extra={"chunk_count": transcript.chunk_count})
-    return {
-        "status": str(completed.status),
-        "outputs": outputs,
-        "chunk_count": transcript.chunk_count,
-        "audio_seconds": transcript.audio_seconds,
-    }
+    return FinalizeResult(
+        status=str(completed.status),
+        outputs=outputs,
+        chunk_count=transcript.chunk_count,
+        audio_seconds=transcript.audio_seconds,
+    )
 
 
-def _chunk_indexes(results: Sequence[dict[str, Any]], expected: int | None) -> list[int]:
+def _chunk_indexes(results: Sequence[ChunkResult], expected: int | None) -> list[int]:
     """The Map's results must cover chunks 0..n-1 exactly once; a gap would silently drop speech."""
-    indexes = sorted(int(item["index"]) for item in results)
+    indexes = sorted(item.index for item in results)
     if expected is not None and len(indexes) != expected:
         raise ChunkVerificationError(f"expected {expected} chunk results, got {len(indexes)}")
     if indexes != list(range(len(indexes))):

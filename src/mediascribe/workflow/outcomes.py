@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
 from mediascribe.errors import IllegalTransitionError
+from mediascribe.workflow.contracts import FailRequest, FailResult, SkipRequest, SkipResult, SweepResult
 from mediascribe.workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -22,18 +22,20 @@ def skip_reason(media_type: str) -> str:
     return _SKIP_REASONS.get(media_type, f"{media_type} file: not an audio or video file")
 
 
-def mark_skipped(runtime: Runtime, *, job_id: str, media_type: str) -> dict[str, Any]:
-    job = runtime.jobs.skip(job_id, skip_reason(media_type))
-    return {"status": str(job.status), "reason": job.reason}
+def mark_skipped(runtime: Runtime, request: SkipRequest) -> SkipResult:
+    job = runtime.jobs.skip(request.job_id, skip_reason(request.media_type))
+    return SkipResult(status=str(job.status), reason=job.reason)
 
 
-def mark_failed(runtime: Runtime, *, job_id: str, error: str, cause: str | None) -> dict[str, Any]:
+def mark_failed(runtime: Runtime, request: FailRequest) -> FailResult:
     """Record a readable message; the error name (the exception class) goes to ``cause``.
 
     Called by the state machine's Catch. If the job already reached a final state (a completion whose
     Lambda response was lost), that state is the truth and is kept.
     """
-    message = readable_error(error, cause)
+    job_id = request.job_id
+    error = request.error or "UnknownError"
+    message = readable_error(error, request.cause)
     try:
         job = runtime.jobs.fail(job_id, message, cause=error)
     except IllegalTransitionError:
@@ -41,7 +43,7 @@ def mark_failed(runtime: Runtime, *, job_id: str, error: str, cause: str | None)
         logger.warning("job already settled; failure not recorded", extra={"status": str(job.status)})
     else:
         logger.info("job failed", extra={"error": error})
-    return {"status": str(job.status)}
+    return FailResult(status=str(job.status))
 
 
 def readable_error(error: str, cause: str | None) -> str:
@@ -57,8 +59,8 @@ def readable_error(error: str, cause: str | None) -> str:
     return message[:_MAX_MESSAGE_CHARS]
 
 
-def sweep_stale_jobs(runtime: Runtime) -> dict[str, Any]:
+def sweep_stale_jobs(runtime: Runtime) -> SweepResult:
     failed = runtime.jobs.fail_stale_jobs(runtime.settings.stale_job_after_seconds)
     if failed:
         logger.warning("failed stale jobs", extra={"count": len(failed), "job_ids": failed})
-    return {"failed": failed}
+    return SweepResult(failed=failed)

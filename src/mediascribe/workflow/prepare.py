@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from mediascribe.media.chunks import AudioChunk
 from mediascribe.media.split import split_audio_file
 from mediascribe.storage import JobKeys
+from mediascribe.transcription.catalog import model_spec
+from mediascribe.workflow.contracts import ChunkEntry, PrepareRequest, PrepareResult
 from mediascribe.workflow.runtime import Runtime
 from mediascribe.workflow.source import display_name, download_source
 from mediascribe.workspace import job_workspace
@@ -24,15 +25,24 @@ PREPARED_PROGRESS = 20
 UPLOAD_THREADS = 8
 
 
-def prepare(runtime: Runtime, *, job_id: str, bucket: str, key: str, media_type: str) -> dict[str, Any]:
+def prepare(runtime: Runtime, request: PrepareRequest) -> PrepareResult:
     settings = runtime.settings
+    job_id = request.job_id
     keys = runtime.store.job_keys(job_id)
-    filename = display_name(key)
+    filename = display_name(request.key)
     # The enclosing workspace keeps the chunk files alive until they are uploaded.
     with job_workspace(settings.temp_dir, job_id) as workspace:
-        source = download_source(runtime.store, bucket, key, workspace)
+        source = download_source(runtime.store, request.bucket, request.key, workspace)
+        # Chunks are planned within the configured model's duration cap, so no request is refused for it.
         chunks = asyncio.run(
-            split_audio_file(source, settings.max_chunk_size_bytes, filename, job_id, settings=settings)
+            split_audio_file(
+                source,
+                settings.max_chunk_size_bytes,
+                filename,
+                job_id,
+                settings=settings,
+                model_max_seconds=model_spec(settings).max_audio_seconds,
+            )
         )
         # Results of an earlier attempt belong to its chunking; a re-run must not reuse them.
         runtime.store.delete_prefix(keys, keys.results_prefix)
@@ -40,20 +50,20 @@ def prepare(runtime: Runtime, *, job_id: str, bucket: str, key: str, media_type:
     runtime.jobs.set_chunk_total(job_id, len(entries))
     runtime.jobs.update_progress(job_id, PREPARED_PROGRESS, "transcribing chunks")
     logger.info("audio prepared", extra={"chunk_count": len(entries)})
-    return {"chunk_count": len(entries), "chunks": entries}
+    return PrepareResult(chunk_count=len(entries), chunks=entries)
 
 
-def _upload_chunks(runtime: Runtime, keys: JobKeys, chunks: list[AudioChunk]) -> list[dict[str, Any]]:
+def _upload_chunks(runtime: Runtime, keys: JobKeys, chunks: list[AudioChunk]) -> list[ChunkEntry]:
     """Upload concurrently: hundreds of sequential PUTs would dominate the step for long files."""
 
-    def upload(chunk: AudioChunk) -> dict[str, Any]:
+    def upload(chunk: AudioChunk) -> ChunkEntry:
         key = runtime.store.upload_file(keys, keys.chunk(chunk.index), chunk.path, "audio/mpeg")
-        return {
-            "key": key,
-            "offset": round(chunk.start_seconds, 3),
-            "duration": round(chunk.duration_seconds, 3),
-            "size": chunk.size_bytes,
-        }
+        return ChunkEntry(
+            key=key,
+            offset=round(chunk.start_seconds, 3),
+            duration=round(chunk.duration_seconds, 3),
+            size=chunk.size_bytes,
+        )
 
     ordered = sorted(chunks, key=lambda chunk: chunk.index)
     with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:

@@ -20,7 +20,8 @@ from mediascribe.jobs.connect import executor_from_settings
 from mediascribe.jobs.repository import JobRepository
 from mediascribe.storage import MediaStore
 from mediascribe.transcription.credentials import resolve_openai_api_key
-from mediascribe.transcription.engine import TranscriptionEngine, create_engine
+from mediascribe.transcription.engine import TranscriptionEngine
+from mediascribe.transcription.factory import create_engine
 
 _BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 
@@ -30,7 +31,7 @@ class Runtime:
     settings: Settings
     store: MediaStore
     jobs: JobRepository
-    sfn: Any = field(default=None, repr=False)
+    sfn: Any = field(repr=False)
     _engine: TranscriptionEngine | None = field(default=None, repr=False)
     _engine_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

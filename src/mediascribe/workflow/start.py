@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from botocore.exceptions import ClientError
 
 from mediascribe.errors import ConfigurationError, InvalidObjectKeyError
 from mediascribe.ids import job_id_for_object, validate_bucket, validate_object_key
 from mediascribe.jobs.models import Job, JobStatus, SourceObject
+from mediascribe.workflow.contracts import StartedJobSummary
 from mediascribe.workflow.runtime import Runtime
 from mediascribe.workflow.source import display_name
 
@@ -31,13 +31,12 @@ class StartedJob:
     created: bool
     execution_arn: str | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"job_id": self.job_id, "status": self.status, "created": self.created}
+    def summary(self) -> StartedJobSummary:
+        return StartedJobSummary(job_id=self.job_id, status=self.status, created=self.created)
 
 
 def start_job(
     runtime: Runtime,
-    sfn_client: Any,
     *,
     bucket: str,
     key: str,
@@ -70,13 +69,13 @@ def start_job(
         logger.info("job already under way", extra={"status": str(job.status)})
         return StartedJob(job.id, str(job.status), created, job.execution_arn)
 
-    return _start_execution(runtime, sfn_client, job, created)
+    return _start_execution(runtime, job, created)
 
 
-def retry_job(runtime: Runtime, sfn_client: Any, job_id: str) -> StartedJob:
+def retry_job(runtime: Runtime, job_id: str) -> StartedJob:
     """Run a failed job again: a new attempt, a new execution (names cannot be reused)."""
     job = runtime.jobs.retry(job_id)
-    return _start_execution(runtime, sfn_client, job, created=False)
+    return _start_execution(runtime, job, created=False)
 
 
 def execution_name(job_id: str, attempt: int) -> str:
@@ -84,13 +83,13 @@ def execution_name(job_id: str, attempt: int) -> str:
     return job_id if attempt <= 1 else f"{job_id}-{attempt}"
 
 
-def _start_execution(runtime: Runtime, sfn_client: Any, job: Job, created: bool) -> StartedJob:
+def _start_execution(runtime: Runtime, job: Job, created: bool) -> StartedJob:
     source = job.source
     execution_input = json.dumps(
         {"job_id": job.id, "bucket": source.bucket, "key": source.key}, sort_keys=True
     )
     try:
-        response = sfn_client.start_execution(
+        response = runtime.sfn.start_execution(
             stateMachineArn=runtime.settings.state_machine_arn,
             name=execution_name(job.id, job.attempt),
             input=execution_input,

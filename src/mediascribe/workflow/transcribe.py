@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from mediascribe.errors import InvalidObjectKeyError
 from mediascribe.storage import JobKeys
 from mediascribe.transcription.runner import transcribe_chunk
+from mediascribe.workflow.contracts import ChunkEntry, ChunkRequest, ChunkResult
 from mediascribe.workflow.runtime import Runtime
 from mediascribe.workspace import job_workspace
 
 logger = logging.getLogger(__name__)
 
 
-def transcribe_one_chunk(
-    runtime: Runtime, *, job_id: str, index: int, chunk: dict[str, Any]
-) -> dict[str, Any]:
+def transcribe_one_chunk(runtime: Runtime, request: ChunkRequest) -> ChunkResult:
+    job_id, index, chunk = request.job_id, request.index, request.chunk
     keys = runtime.store.job_keys(job_id)
     chunk_key = keys.chunk(index)
-    if chunk.get("key") != chunk_key:
+    if chunk.key != chunk_key:
         # The item must name this job's chunk for this position; anything else is a forged input.
         raise InvalidObjectKeyError(f"chunk {index} of job {job_id} must be {chunk_key!r}")
     result_key = keys.chunk_result(index)
@@ -28,23 +27,23 @@ def transcribe_one_chunk(
         # A retry after the step died between storing the transcript and returning: don't pay twice.
         logger.info("chunk already transcribed", extra={"chunk_index": index})
     else:
-        _transcribe_to_s3(runtime, keys, index, chunk_key, chunk, result_key)
+        _transcribe_to_s3(runtime, keys, index, chunk, result_key)
     runtime.jobs.chunk_finished(job_id, index)
-    return {"index": index, "result_key": result_key}
+    return ChunkResult(index=index, result_key=result_key)
 
 
 def _transcribe_to_s3(
-    runtime: Runtime, keys: JobKeys, index: int, chunk_key: str, chunk: dict[str, Any], result_key: str
+    runtime: Runtime, keys: JobKeys, index: int, chunk: ChunkEntry, result_key: str
 ) -> None:
     with job_workspace(runtime.settings.temp_dir, keys.job_id) as workspace:
-        path = runtime.store.download(chunk_key, workspace / f"chunk-{index:05d}.mp3")
+        path = runtime.store.download(chunk.key, workspace / f"chunk-{index:05d}.mp3")
         transcript = asyncio.run(
             transcribe_chunk(
                 runtime.engine(),
                 index,
                 path,
-                float(chunk["offset"]),
-                duration_seconds=float(chunk["duration"]),
+                chunk.offset,
+                duration_seconds=chunk.duration,
             )
         )
         path.unlink()
