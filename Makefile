@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench setup postgres espeak clean
+.PHONY: demo test unit integration infra e2e lint bench setup postgres espeak clean
 
 setup: $(STAMP) postgres espeak
 
@@ -28,6 +28,25 @@ demo: setup
 
 test: setup
 	bash scripts/run-tests.sh $(PYTEST_ARGS)
+
+# The tiers of `make test`, by cost. unit: no PostgreSQL, no moto, no slow tests (seconds).
+unit: $(STAMP) espeak
+	bash scripts/run-pytest.sh -m "unit and not slow" $(PYTEST_ARGS)
+
+integration: setup
+	bash scripts/run-pytest.sh -m integration $(PYTEST_ARGS)
+
+infra: $(STAMP)
+	bash scripts/check-template.sh
+	bash scripts/run-pytest.sh -m infra $(PYTEST_ARGS)
+
+# Against a deployed stack: AWS_SAM_STACK_NAME names it (the API address comes from its outputs).
+e2e: $(STAMP)
+	@if [ -z "$$AWS_SAM_STACK_NAME" ]; then \
+	  echo "e2e: skipped: set AWS_SAM_STACK_NAME to a deployed stack to run it"; \
+	else \
+	  bash scripts/run-pytest.sh -m e2e tests/e2e $(PYTEST_ARGS); \
+	fi
 
 lint: setup
 	$(BIN)/ruff check src functions tests bench

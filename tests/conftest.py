@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pytest
@@ -28,6 +29,19 @@ if TYPE_CHECKING:
     from support.fake_openai import FakeTranscriptionServer
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
+TESTS = Path(__file__).resolve().parent
+# Folders whose tests are a tier of their own, whatever they use.
+FOLDER_TIERS = {"template": "infra", "e2e": "e2e"}
+# A test that uses one of these fixtures, or whose module imports from one of these modules, needs a
+# PostgreSQL server or the local workflow on moto.
+SERVICE_FIXTURES = {"postgres_dsn"}
+SERVICE_MODULES = (
+    "moto",
+    "mediascribe.local.workflow",
+    "mediascribe.local.postgres",
+    "mediascribe.local.lambda_bridge",
+    "mediascribe.local.job",
+)
 WorkflowFactory = Callable[..., AbstractContextManager["LocalWorkflow"]]
 
 
@@ -165,3 +179,27 @@ def make_workflow(
             yield workflow
 
     return factory
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every test exactly one tier marker, so ``-m unit`` and friends select by cost."""
+    for item in items:
+        item.add_marker(_tier(item))
+
+
+def _tier(item: pytest.Item) -> str:
+    folder = item.path.relative_to(TESTS).parts[0]
+    if folder in FOLDER_TIERS:
+        return FOLDER_TIERS[folder]
+    if SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())) or _imports_services(item):
+        return "integration"
+    return "unit"
+
+
+def _imports_services(item: pytest.Item) -> bool:
+    module = getattr(item, "module", None)
+    for value in vars(module).values() if module is not None else ():
+        origin = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+        if isinstance(origin, str) and origin.startswith(SERVICE_MODULES):
+            return True
+    return False
