@@ -12,8 +12,6 @@ from template_support import ASL_PATH, resources_of_type
 
 from mediascribe.local.definition import placeholders, substitute
 
-pytestmark = pytest.mark.skipif(not ASL_PATH.exists(), reason=f"{ASL_PATH.name} is not written yet")
-
 REGION, ACCOUNT = "eu-west-1", "123456789012"
 
 

@@ -117,7 +117,9 @@ def test_demo_transcribes_the_sample_offline_without_a_key(postgres_dsn, databas
     env["DATABASE_URL"] = postgres_dsn
     result = subprocess.run(
         [
-            str(REPO / ".venv/bin/mediascribe"),
+            sys.executable,
+            "-m",
+            "mediascribe.cli",
             "transcribe",
             "samples/speech-sample.mp3",
             "--out",
