@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 
 from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError, PermanentTranscriptionError
-from mediascribe.transcription.models import EngineResult, Segment
+from mediascribe.transcription.models import EngineResult, Segment, Word
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
+    from faster_whisper.transcribe import Segment as WhisperSegment
 
 logger = logging.getLogger(__name__)
 
@@ -110,16 +111,27 @@ class LocalWhisperEngine:
         model = load_model(self._model_path, self._compute_type)
         with _inference_lock:
             try:
+                # Silero VAD (shipped with faster-whisper) keeps silence and noise away from the
+                # decoder, which otherwise invents words there; word times let cues start on words.
                 segments_iter, info = model.transcribe(
-                    str(path), language=self._language, initial_prompt=self._prompt, beam_size=5
+                    str(path),
+                    language=self._language,
+                    initial_prompt=self._prompt,
+                    beam_size=5,
+                    vad_filter=True,
+                    word_timestamps=True,
                 )
-                segments = tuple(
-                    Segment(start=float(s.start), end=float(s.end), text=s.text.strip())
-                    for s in segments_iter
-                )
+                segments = tuple(_segment(s) for s in segments_iter)
             except Exception as exc:  # decoding errors surface as many types (av, ctranslate2)
                 raise PermanentTranscriptionError(
                     f"offline engine could not transcribe {path.name}: {exc}"
                 ) from exc
         text = " ".join(s.text for s in segments if s.text)
         return EngineResult(text=text, segments=segments, duration_seconds=float(info.duration))
+
+
+def _segment(segment: WhisperSegment) -> Segment:
+    words = tuple(
+        Word(float(w.start), float(w.end), w.word.strip()) for w in segment.words or () if w.word.strip()
+    )
+    return Segment(start=float(segment.start), end=float(segment.end), text=segment.text.strip(), words=words)

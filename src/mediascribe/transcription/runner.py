@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from mediascribe.errors import ChunkVerificationError, ConfigurationError
+from mediascribe.transcription.cues import shape_cues
 from mediascribe.transcription.engine import TranscriptionEngine
-from mediascribe.transcription.models import ChunkTranscript
+from mediascribe.transcription.models import ChunkTranscript, EngineResult, Segment
+from mediascribe.transcription.speech import SpeechRegion, cut_audio, detect_speech, speech_seconds
+from mediascribe.transcription.timing import Piece, on_speech, plan_pieces, segments_from_text
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +38,22 @@ class ChunkFile(Protocol):
     def duration_seconds(self) -> float: ...
 
 
+@dataclass(frozen=True)
+class SpeechTiming:
+    """How a chunk's speech is found and timed (see ``transcription.timing``).
+
+    With ``engine_timestamps`` the chunk goes to the engine whole and its own segment and word times
+    are kept (moved onto the speech). Without, the chunk's speech goes as pieces of at most
+    ``max_piece_seconds`` (at most ``max_concurrent_pieces`` in flight) and each piece's text is timed
+    from its speech regions: exact at every pause, where API segment times start up to a second early.
+    """
+
+    ffmpeg: str
+    engine_timestamps: bool
+    max_piece_seconds: float = 30.0
+    max_concurrent_pieces: int = 4
+
+
 async def transcribe_chunk(
     engine: TranscriptionEngine,
     index: int,
@@ -38,33 +61,87 @@ async def transcribe_chunk(
     offset_seconds: float,
     *,
     duration_seconds: float | None = None,
+    timing: SpeechTiming | None = None,
 ) -> ChunkTranscript:
     """Transcribe one chunk file at ``offset_seconds`` into the source.
 
     ``duration_seconds`` is the chunk's length as the media step measured it; without it the
     engine's own figure is used (text-only models report none, and their captions then span up to
-    the next chunk).
+    the next chunk). With ``timing`` the chunk's speech is found first: a chunk without speech is
+    never sent to the engine, and the segments are placed on the speech and cut into cues.
     """
-    result = await engine.transcribe_file(Path(path))
+    if timing is None:
+        result = await engine.transcribe_file(Path(path))
+        text, segments, speech = result.text.strip(), result.segments, None
+    else:
+        regions = await asyncio.to_thread(detect_speech, Path(path), timing.ffmpeg)
+        speech = speech_seconds(regions)
+        text, segments, result = await _timed_transcription(engine, Path(path), regions, timing)
     logger.info(
         "chunk transcribed",
-        extra={"chunk_index": index, "engine": engine.name, "chars": len(result.text)},
+        extra={"chunk_index": index, "engine": engine.name, "chars": len(text), "speech_seconds": speech},
     )
     # The media step's measurement is what the offsets were computed from, so it wins when given.
-    duration = duration_seconds if duration_seconds is not None else result.duration_seconds
+    reported = result.duration_seconds if result is not None else None
+    duration = duration_seconds if duration_seconds is not None else reported
     return ChunkTranscript(
         index=index,
-        text=result.text.strip(),
-        segments=result.segments,
+        text=text,
+        segments=segments,
         duration_seconds=duration,
         offset_seconds=offset_seconds,
         engine=engine.name,
         model=engine.model,
+        speech_seconds=speech,
     )
 
 
+async def _timed_transcription(
+    engine: TranscriptionEngine, path: Path, regions: Sequence[SpeechRegion], timing: SpeechTiming
+) -> tuple[str, tuple[Segment, ...], EngineResult | None]:
+    """Text, cue-shaped segments on the speech, and the engine's whole-chunk result if it had one."""
+    if not regions:
+        return "", (), None
+    if timing.engine_timestamps:
+        result = await engine.transcribe_file(path)
+        segments = list(result.segments)
+        if not segments and result.text.strip():
+            segments = segments_from_text(result.text, regions)
+        cues = on_speech(shape_cues(on_speech(segments, regions)), regions)
+        return " ".join(cue.text for cue in cues), tuple(cues), result
+    segments = await _transcribe_pieces(engine, path, regions, timing)
+    cues = on_speech(shape_cues(segments), regions)
+    return " ".join(cue.text for cue in cues), tuple(cues), None
+
+
+async def _transcribe_pieces(
+    engine: TranscriptionEngine, path: Path, regions: Sequence[SpeechRegion], timing: SpeechTiming
+) -> list[Segment]:
+    """Each piece of speech as its own request (bounded concurrency), its text spread over its regions."""
+    pieces = plan_pieces(regions, regions[-1].end + 1.0, max_seconds=timing.max_piece_seconds)
+    semaphore = asyncio.Semaphore(timing.max_concurrent_pieces)
+
+    async def one(number: int, piece: Piece, folder: Path) -> list[Segment]:
+        async with semaphore:
+            target = folder / f"{path.stem}-piece-{number:04d}.wav"
+            await asyncio.to_thread(cut_audio, path, piece.start, piece.end, target, timing.ffmpeg)
+            result = await engine.transcribe_file(target)
+            target.unlink()
+        relative = [SpeechRegion(r.start - piece.start, r.end - piece.start) for r in piece.regions]
+        return segments_from_text(result.text, relative, offset=piece.start)
+
+    with tempfile.TemporaryDirectory(prefix="pieces-", dir=path.parent) as folder:
+        tasks = [one(number, piece, Path(folder)) for number, piece in enumerate(pieces)]
+        results = await _first_failure_raised(tasks)
+    return [segment for segments in results for segment in segments]
+
+
 async def transcribe_chunks(
-    engine: TranscriptionEngine, chunks: Sequence[ChunkFile], max_concurrency: int
+    engine: TranscriptionEngine,
+    chunks: Sequence[ChunkFile],
+    max_concurrency: int,
+    *,
+    timing: SpeechTiming | None = None,
 ) -> list[ChunkTranscript]:
     """Transcribe all chunks concurrently (at most ``max_concurrency`` in flight), ordered by index.
 
@@ -87,19 +164,29 @@ async def transcribe_chunks(
                 chunk.path,
                 chunk.start_seconds,
                 duration_seconds=chunk.duration_seconds,
+                timing=timing,
             )
 
     try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(one(chunk)) for chunk in chunks]
-    except BaseExceptionGroup as failures:
-        first = _first_leaf(failures)
+        results = await _first_failure_raised([one(chunk) for chunk in chunks])
+    except Exception as first:
         logger.warning(
             "chunk transcription failed; remaining chunks cancelled",
             extra={"error": type(first).__name__, "chunks": len(chunks)},
         )
-        raise first from None
-    return sorted((task.result() for task in tasks), key=lambda t: t.index)
+        raise
+    return sorted(results, key=lambda t: t.index)
+
+
+async def _first_failure_raised(coroutines: Sequence[Coroutine[Any, Any, T]]) -> list[T]:
+    """Run all at once; the first failure cancels the rest and is raised as itself (not wrapped in
+    an ``ExceptionGroup``), so callers and the state machine see the typed error."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(coroutine) for coroutine in coroutines]
+    except BaseExceptionGroup as failures:
+        raise _first_leaf(failures) from None
+    return [task.result() for task in tasks]
 
 
 def _first_leaf(group: BaseExceptionGroup) -> BaseException:

@@ -1,0 +1,143 @@
+"""Caption timing on speech with known timing, per engine: today's behaviour against speech-timed cues.
+
+The speech is generated with espeak-ng (two voices taking turns, pauses of 0.3-1.5 s between lines),
+so every line's true start is measured from the audio. The engines:
+
+- ``gpt-transcribe`` (text only) and ``whisper-1`` (segments) through the OpenAI SDK against the
+  stand-in API, whose answers come from the real offline Whisper model hearing the upload;
+- the offline engine (faster-whisper tiny.en).
+
+Baseline ("today"): one request for the whole file; the engine's segments are the cues as returned,
+and a text-only answer is one cue over the file. Speech-timed: ``transcribe_chunk`` with
+``SpeechTiming`` (speech detection, pieces cut at pauses for text-only models, cues shaped to at most
+7 s and 2 lines of 42 characters, starts moved onto voice onsets).
+
+Metric (``support.caption_timing``), per spoken line: the cue that shows the line's first recognised
+word (reference and caption words aligned with difflib), and the distance between that cue's start
+and the line's true start. A line none of whose words were recognised counts as missed. Reported:
+cues, median and 90th percentile of that distance, lines missed, the longest cue, cues over 7 s,
+cues over 2 lines of 42 characters.
+
+Run: .venv/bin/python bench/bench_caption_timing.py [--lines 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from mediascribe.transcription.local_engine import LocalWhisperEngine, load_model, packaged_model  # noqa: E402
+from mediascribe.transcription.models import EngineResult, Segment  # noqa: E402
+from mediascribe.transcription.openai_engine import OpenAIEngine  # noqa: E402
+from mediascribe.transcription.runner import SpeechTiming, transcribe_chunk  # noqa: E402
+from results_file import write_section  # noqa: E402
+from support.caption_timing import CaptionTiming, caption_timing  # noqa: E402
+from support.fake_openai import FakeTranscriptionServer  # noqa: E402
+from support.media_factory import ffmpeg_path  # noqa: E402
+from support.speech_factory import SpokenLine, conversation, make_speech  # noqa: E402
+
+
+def generate(path: Path, count: int) -> list[SpokenLine]:
+    gaps = [round(random.Random(count + i).uniform(0.3, 1.5), 2) for i in range(count - 1)]
+    return make_speech(path, conversation(count), gap_seconds=gaps, fmt="mp3")
+
+
+async def baseline_cues(engine, path: Path, duration: float) -> list[Segment]:
+    result = await engine.transcribe_file(path)
+    if result.segments:
+        return [Segment(s.start, s.end, s.text) for s in result.segments if s.text.strip()]
+    return [Segment(0.0, duration, result.text)] if result.text.strip() else []
+
+
+async def timed_cues(engine, path: Path, engine_timestamps: bool) -> list[Segment]:
+    timing = SpeechTiming(ffmpeg=ffmpeg_path(), engine_timestamps=engine_timestamps)
+    transcript = await transcribe_chunk(engine, 0, path, 0.0, timing=timing)
+    return list(transcript.segments)
+
+
+class TodaysOfflineEngine:
+    """The offline engine as it was: faster-whisper on the whole file, no VAD, no word timestamps."""
+
+    async def transcribe_file(self, path: Path) -> EngineResult:
+        return await asyncio.to_thread(self._transcribe, path)
+
+    def _transcribe(self, path: Path) -> EngineResult:
+        pieces, info = load_model(packaged_model()[0]).transcribe(str(path), beam_size=5)
+        segments = [Segment(s.start, s.end, s.text.strip()) for s in pieces]
+        return EngineResult(" ".join(s.text for s in segments), tuple(segments), info.duration)
+
+
+def row(name: str, mode: str, result: CaptionTiming) -> str:
+    def seconds(value: float | None) -> str:
+        return "—" if value is None else f"{value:.2f} s"
+
+    return (
+        f"| {name} | {mode} | {result.cues} | {seconds(result.median)} | {seconds(result.p90)} | "
+        f"{result.missed} | {result.longest:.1f} s | {result.over_seconds} | {result.over_lines} |"
+    )
+
+
+async def run(count: int) -> str:
+    with tempfile.TemporaryDirectory(prefix="bench-captions-") as tmp:
+        path = Path(tmp) / "talk.mp3"
+        lines = generate(path, count)
+        duration = lines[-1].end + 0.5
+        rows = []
+        with FakeTranscriptionServer(offline_model=True, require_audio=True) as server:
+            for model in ("gpt-transcribe", "whisper-1"):
+                engine = OpenAIEngine(api_key="bench", base_url=server.base_url, model=model, max_retries=0)
+                rows.append(
+                    row(model, "today", caption_timing(lines, await baseline_cues(engine, path, duration)))
+                )
+                rows.append(
+                    row(model, "speech-timed", caption_timing(lines, await timed_cues(engine, path, False)))
+                )
+                print(rows[-2], rows[-1], sep="\n", flush=True)
+        rows.append(
+            row(
+                "offline",
+                "today",
+                caption_timing(lines, await baseline_cues(TodaysOfflineEngine(), path, duration)),
+            )
+        )
+        rows.append(
+            row(
+                "offline",
+                "speech-timed",
+                caption_timing(lines, await timed_cues(LocalWhisperEngine(), path, True)),
+            )
+        )
+        print(rows[-2], rows[-1], sep="\n", flush=True)
+    header = (
+        f"{count} spoken lines, {duration / 60:.1f} minutes, two espeak-ng voices, pauses 0.3-1.5 s.\n"
+        "Error: distance from a line's true start to the start of the cue showing its first\n"
+        "recognised word.\n\n"
+        "| engine | captions | cues | median error | 90th percentile | lines missed | longest cue "
+        "| cues > 7 s | cues over 2 lines of 42 |\n|---|---|---|---|---|---|---|---|---|\n"
+    )
+    return header + "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=60)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    args = parser.parse_args()
+    body = asyncio.run(run(args.lines))
+    print(body)
+    if not args.no_write:
+        write_section(
+            "Caption timing", body, f".venv/bin/python bench/bench_caption_timing.py --lines {args.lines}"
+        )
+
+
+if __name__ == "__main__":
+    main()
