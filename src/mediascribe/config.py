@@ -6,12 +6,15 @@ environment itself, so tests build settings explicitly and handlers build them o
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_origin, get_type_hints
+
+from pydantic import TypeAdapter, ValidationError
 
 from mediascribe.errors import ConfigurationError
 
@@ -99,15 +102,24 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from the variables documented in the README's configuration table."""
+        """Build settings from the variables documented in the configuration table.
+
+        Each value is parsed as its field's type (numbers, booleans, paths, the allowed words of a
+        ``Literal``); a list field takes a comma-separated value. Unset or empty variables keep the default.
+        """
         env = os.environ if environ is None else environ
+        lists = _list_fields()
         values: dict[str, object] = {}
         for f in fields(cls):
-            raw = env.get(_ENV_NAMES.get(f.name, f.name.upper()))
+            raw = env.get(env_variable(f.name))
             if raw is None or raw == "":
                 continue
-            values[f.name] = _coerce(f.name, f.type, raw)
-        settings = cls(**values)
+            values[f.name] = _comma_list(raw) if f.name in lists else raw
+        try:
+            settings = _settings_adapter().validate_python(values)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            raise ConfigurationError(f"{env_variable(str(error['loc'][0]))}: {error['msg']}") from None
         settings.validate()
         return settings
 
@@ -168,17 +180,21 @@ _ENV_NAMES = {
 }
 
 
-def _coerce(name: str, annotation: object, raw: str) -> object:
-    text = str(annotation)
-    try:
-        if "Path" in text:
-            return Path(raw)
-        if text.startswith("tuple"):
-            return tuple(item.strip() for item in raw.split(",") if item.strip())
-        if text.startswith("int"):
-            return int(raw)
-        if text.startswith("float"):
-            return float(raw)
-    except ValueError as exc:
-        raise ConfigurationError(f"{_ENV_NAMES.get(name, name.upper())}={raw!r} is not a number") from exc
-    return raw
+def env_variable(field_name: str) -> str:
+    """The environment variable of a field: its name in capitals unless ``_ENV_NAMES`` says otherwise."""
+    return _ENV_NAMES.get(field_name, field_name.upper())
+
+
+@functools.cache
+def _settings_adapter() -> TypeAdapter[Settings]:
+    return TypeAdapter(Settings)
+
+
+def _comma_list(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+@functools.cache
+def _list_fields() -> frozenset[str]:
+    """Fields typed ``tuple[...]``, which the environment spells as comma-separated values."""
+    return frozenset(name for name, hint in get_type_hints(Settings).items() if get_origin(hint) is tuple)

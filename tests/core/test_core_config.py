@@ -37,6 +37,34 @@ def test_documented_variable_names_are_read_and_typed():
     assert settings.bucket_name == "my-bucket"
 
 
+def test_values_are_parsed_as_their_field_types():
+    settings = Settings.from_env(
+        {
+            "NOTES_PROVIDER": "bedrock",
+            "TRANSCRIPTION_KEYWORDS": " Kubernetes, mediascribe ,,",
+            "DATABASE_PORT": "5433",
+            "TRANSCRIPTION_MAX_AUDIO_SECONDS": "1400",
+        }
+    )
+    assert settings.notes_provider == "bedrock"
+    assert settings.transcription_keywords == ("Kubernetes", "mediascribe")
+    assert settings.database_port == 5433
+    assert settings.transcription_max_audio_seconds == 1400.0
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"MAX_CHUNKS": "2.5"}, "MAX_CHUNKS: Input should be a valid integer"),
+        ({"DATABASE_PORT": "postgres"}, "DATABASE_PORT: Input should be a valid integer"),
+        ({"TRANSCRIPTION_ENGINE": "cloud"}, "TRANSCRIPTION_ENGINE: Input should be 'auto', 'openai'"),
+    ],
+)
+def test_a_malformed_value_is_refused_naming_its_variable(env, message):
+    with pytest.raises(ConfigurationError, match=message):
+        Settings.from_env(env)
+
+
 def test_secrets_stay_out_of_the_settings_repr():
     settings = Settings.from_env({"OPENAI_API_KEY": "sk-visible?", "DATABASE_URL": "postgresql://u:pw@h/db"})
     assert "sk-visible?" not in repr(settings)
