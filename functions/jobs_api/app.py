@@ -7,6 +7,7 @@ POST /jobs            {"key": "...", "bucket"?: "..."}   → 202 {job_id, status
 POST /jobs            {"upload": {"filename": "..."}}    → 201 {upload_url, key, method, expires_in}
 GET  /jobs/{job_id}   [?include=content]                 → 200 status document | 400 | 404
 POST /jobs/{job_id}/retry                                → 202 new attempt of a failed job | 404 | 409
+POST /jobs/{job_id}/notes                                → 202 a completed job's notes rewritten | 404 | 409
 Every route answers 403 to a request without an IAM identity.
 """
 
@@ -31,11 +32,13 @@ from mediascribe.errors import (
 from mediascribe.ids import validate_job_id
 from mediascribe.jobs.models import Job
 from mediascribe.jobs.status import job_status_document
+from mediascribe.notes.errors import NotesError
 from mediascribe.observability import bind_job, lambda_api
 from mediascribe.storage import upload_key
 from mediascribe.storage.objects import PRESIGNED_UPLOAD_SECONDS
 from mediascribe.workflow.access import Caller, caller_from, ensure_may_submit, ensure_visible
-from mediascribe.workflow.runtime import Runtime, runtime_for
+from mediascribe.workflow.notes import request_notes
+from mediascribe.workflow.runtime import Runtime, aws_client, runtime_for
 from mediascribe.workflow.start import retry_job, start_job
 
 app = APIGatewayRestResolver()
@@ -106,6 +109,16 @@ def retry(job_id: str) -> Response:
     return _json(HTTPStatus.ACCEPTED, {**job.summary().model_dump(), "status_url": f"/jobs/{job.job_id}"})
 
 
+@app.post("/jobs/<job_id>/notes")
+def notes(job_id: str) -> Response:
+    runtime = _runtime()
+    job = _visible_job(_caller(), job_id)
+    bind_job(job.id)
+    request_notes(runtime, job.id, aws_client("lambda"))
+    accepted = {"job_id": job.id, "notes": {"status": "pending"}, "status_url": f"/jobs/{job.id}"}
+    return _json(HTTPStatus.ACCEPTED, accepted)
+
+
 @app.exception_handler([InvalidJobIdError, InvalidObjectKeyError, InvalidInputError])
 def bad_request(exc: Exception) -> Response:
     return _json(HTTPStatus.BAD_REQUEST, {"message": str(exc)})
@@ -116,8 +129,8 @@ def forbidden(exc: AccessDeniedError) -> Response:
     return _json(HTTPStatus.FORBIDDEN, {"message": str(exc)})
 
 
-@app.exception_handler(IllegalTransitionError)
-def conflict(exc: IllegalTransitionError) -> Response:
+@app.exception_handler([IllegalTransitionError, NotesError])
+def conflict(exc: IllegalTransitionError | NotesError) -> Response:
     return _json(HTTPStatus.CONFLICT, {"message": str(exc)})
 
 

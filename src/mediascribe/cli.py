@@ -3,6 +3,7 @@
     mediascribe transcribe talk.mp4 --out transcripts/
     mediascribe status 5e5bf43a-895e-5e60-a69a-c91905330277
     mediascribe submit talk.mp4 --api https://abc.execute-api.eu-west-1.amazonaws.com/v1/ --wait
+    mediascribe notes 5e5bf43a-895e-5e60-a69a-c91905330277 --api https://abc.execute-api.eu-west-1.amazonaws.com/v1/
 
 Exit codes: 0 completed, 1 failed, 2 skipped or a usage error.
 """
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 
 EXIT_COMPLETED, EXIT_FAILED, EXIT_SKIPPED = 0, 1, 2
 EXIT_USAGE = 2
+NOTES_HINT = (
+    "notes are off: set NOTES_PROVIDER=openai (with OPENAI_API_KEY) for a title, summary, chapters "
+    "and action items; a deployed stack uses its NotesProvider parameter (bedrock or openai)"
+)
 # In a checkout (and an editable install) the template sits at the repository root.
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
@@ -117,6 +122,17 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("job_id", metavar="JOB_ID")
     _add_api_argument(retry, required=True)
     retry.set_defaults(run=run_retry)
+
+    notes = commands.add_parser(
+        "notes",
+        help="write a completed job's notes again (title, summary, chapters, action items)",
+        description="With --api (or MEDIASCRIBE_API_URL): ask the deployed stack to write the notes again "
+        "and print the accepted document. Otherwise write them here, with NOTES_PROVIDER and its "
+        "credentials, for the job in DATABASE_URL whose transcript is in MEDIA_BUCKET, and print them.",
+    )
+    notes.add_argument("job_id", metavar="JOB_ID")
+    _add_api_argument(notes, required=False)
+    notes.set_defaults(run=run_notes)
     return parser
 
 
@@ -180,6 +196,8 @@ def run_transcribe(args: argparse.Namespace) -> int:
         finally:
             progress.close()
         code = _report(result.status, result.written, as_json=args.json)
+        if code == EXIT_COMPLETED and "notes" not in result.status:
+            print(f"mediascribe: {NOTES_HINT}", file=sys.stderr)
         if args.keep_database:
             _hold_database(database_url, result.job_id)
     return code
@@ -240,6 +258,41 @@ def run_retry(args: argparse.Namespace) -> int:
     return EXIT_COMPLETED
 
 
+def run_notes(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    api_url = args.api or settings.api_url
+    if api_url:
+        print(json.dumps(_api_client(api_url).notes(args.job_id), indent=2, ensure_ascii=False))
+        return EXIT_COMPLETED
+    from mediascribe.jobs.status import get_job_status
+    from mediascribe.workflow.notes import write_job_notes
+    from mediascribe.workflow.runtime import runtime_for
+
+    if not settings.database_url:
+        raise ConfigurationError("set DATABASE_URL and MEDIA_BUCKET (or give --api)")
+    if settings.notes_provider == "off":
+        raise ConfigurationError(NOTES_HINT)
+    runtime = runtime_for(settings)
+    result = write_job_notes(runtime, args.job_id)
+    if result.status != "completed":
+        print(f"mediascribe: notes failed: {result.reason}", file=sys.stderr)
+        return EXIT_FAILED
+    _print_notes(get_job_status(runtime.jobs, args.job_id))
+    return EXIT_COMPLETED
+
+
+def _print_notes(status: dict[str, Any]) -> None:
+    """The notes as Markdown on stdout, after the transcript; why there are none on stderr."""
+    from mediascribe.notes.markdown import to_markdown
+    from mediascribe.notes.models import Notes
+
+    notes = Notes.from_document(status.get("notes"))
+    if notes is not None:
+        print(f"\n{to_markdown(notes)}", end="")
+    elif (status.get("notes") or {}).get("status") == "failed":
+        print(f"mediascribe: notes failed: {status['notes'].get('reason')}", file=sys.stderr)
+
+
 def _required_api_url(args: argparse.Namespace) -> str:
     url = args.api or Settings.from_env().api_url
     if not url:
@@ -262,7 +315,9 @@ def _write_remote_outputs(document: dict[str, Any], source: Path, out_dir: Path)
     text.write_text((document.get("content") or "") + "\n", encoding="utf-8")
     status = out_dir / f"{source.stem}.json"
     status.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return {"txt": text, "json": status}
+    from mediascribe.notes.markdown import write_notes_file
+
+    return {"txt": text, "json": status, **write_notes_file(document, out_dir, source.stem)}
 
 
 def _report(status: dict[str, Any], written: dict[str, Path], *, as_json: bool) -> int:
@@ -271,6 +326,7 @@ def _report(status: dict[str, Any], written: dict[str, Path], *, as_json: bool) 
         print(json.dumps(status, indent=2, ensure_ascii=False))
     elif state == "completed":
         print(status.get("content") or "")
+        _print_notes(status)
     if state == "completed":
         for path in written.values():
             print(f"wrote {path}", file=sys.stderr)

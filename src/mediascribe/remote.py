@@ -105,6 +105,10 @@ class ApiClient:
     def retry(self, job_id: str) -> dict[str, Any]:
         return self._call("POST", f"jobs/{validate_job_id(job_id)}/retry")
 
+    def notes(self, job_id: str) -> dict[str, Any]:
+        """Have a completed job's notes written again; they are ``pending`` until done."""
+        return self._call("POST", f"jobs/{validate_job_id(job_id)}/notes")
+
     def wait(
         self,
         job_id: str,

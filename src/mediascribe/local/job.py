@@ -21,6 +21,7 @@ from mediascribe.jobs.repository import JobRepository
 from mediascribe.jobs.status import get_job_status
 from mediascribe.local.debris import abandoned, claim
 from mediascribe.local.workflow import ExecutionOutcome, LocalOptions, LocalWorkflow
+from mediascribe.notes.markdown import write_notes_file
 from mediascribe.storage import TRANSCRIPT_FORMATS
 
 ProgressCallback = Callable[[int, str], None]
@@ -124,4 +125,5 @@ def _copy_outputs(
             target = out_dir / f"{stem}.{fmt}"
             target.write_text(workflow.read_text(outputs[fmt]), encoding="utf-8")
             written[fmt] = target
+    written.update(write_notes_file(status, out_dir, stem))
     return written

@@ -126,6 +126,10 @@ class LocalWorkflow:
         overrides = {}
         if self.options.map_max_concurrency is not None:
             overrides["MapMaxConcurrency"] = self.options.map_max_concurrency
+        # The Choice that skips notes reads the provider from the definition, as the stack's parameter.
+        notes_provider = os.environ.get("NOTES_PROVIDER")
+        if notes_provider:
+            overrides["NotesProvider"] = notes_provider
         substitutions = self.template.resolve_substitutions(function_arns, overrides)
         definition = substitute(self.template.state_machine.definition_path.read_text("utf-8"), substitutions)
         self.state_machine_arn = self.client("stepfunctions").create_state_machine(

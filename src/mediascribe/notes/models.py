@@ -90,6 +90,13 @@ class Notes(_Strict):
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
+    @classmethod
+    def from_document(cls, document: Any) -> Notes | None:
+        """The notes of a status document's ``notes`` entry, or ``None`` unless they were written."""
+        if not isinstance(document, dict) or document.get("status") != "completed":
+            return None
+        return cls.model_validate({key: value for key, value in document.items() if key != "status"})
+
 
 def parse_draft(data: Any) -> DraftNotes:
     """Validate the model's answer; the error lists every problem so a retry can fix them all."""
