@@ -4,6 +4,7 @@ it left nothing behind, wrote nothing outside its job prefix and never touched t
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -137,20 +138,25 @@ def _writes(mode: object, flags: object) -> bool:
     return isinstance(flags, int) and bool(flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
 
 
-_AUDIT = FileAudit()
-sys.addaudithook(_AUDIT.hook)
+@functools.cache
+def _file_audit() -> FileAudit:
+    """The process's one audit hook, installed by the first test that asks for it (never at import)."""
+    audit = FileAudit()
+    sys.addaudithook(audit.hook)
+    return audit
 
 
 @contextmanager
 def auditing_files() -> Iterator[FileAudit]:
     """Audit hooks cannot be removed, so one hook serves every test and is switched on and off."""
-    _AUDIT.written.clear()
-    _AUDIT.commands.clear()
-    _AUDIT.active = True
+    audit = _file_audit()
+    audit.written.clear()
+    audit.commands.clear()
+    audit.active = True
     try:
-        yield _AUDIT
+        yield audit
     finally:
-        _AUDIT.active = False
+        audit.active = False
 
 
 @dataclass
