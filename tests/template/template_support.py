@@ -77,6 +77,29 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def branches(value: Any) -> list[Any]:
+    """Every value an ``Fn::If`` (nested or not) may take, without ``AWS::NoValue``; else the value."""
+    if isinstance(value, Mapping) and "Fn::If" in value:
+        return [leaf for branch in value["Fn::If"][1:] for leaf in branches(branch)]
+    if value == {"Ref": "AWS::NoValue"}:
+        return []
+    return [value]
+
+
+def s3_policies(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Our managed policies that grant S3 access (the others grant the database and secrets)."""
+    return {
+        name: policy
+        for name, policy in resources_of_type(template, "AWS::IAM::ManagedPolicy").items()
+        if all(
+            str(action).startswith("s3:")
+            for statement in as_list(policy["Properties"]["PolicyDocument"]["Statement"])
+            for leaf in branches(statement)
+            for action in as_list(leaf["Action"])
+        )
+    }
+
+
 def literal_text(value: Any) -> str | None:
     """The text of a plain string or an ``Fn::Sub`` pattern; None for a reference to one resource."""
     if isinstance(value, str):
@@ -106,8 +129,9 @@ def policy_statements(template: Mapping[str, Any]) -> Iterator[Statement]:
             elif isinstance(policy, Mapping) and "PolicyDocument" in policy:
                 documents.append(policy["PolicyDocument"])
         for document in documents:
-            for statement in as_list(document["Statement"]):
-                yield Statement(f"{name}/{statement.get('Sid', '?')}", statement)
+            for written in as_list(document["Statement"]):
+                for statement in branches(written):
+                    yield Statement(f"{name}/{statement.get('Sid', '?')}", statement)
 
 
 def resource_is_too_wide(resource: Any) -> bool:
@@ -161,7 +185,9 @@ def policy_template_findings(template: Mapping[str, Any]) -> list[str]:
     for name, resource in template["Resources"].items():
         if not resource["Type"].startswith("AWS::Serverless::"):
             continue
-        for policy in as_list(resource.get("Properties", {}).get("Policies", [])):
+        for policy in [
+            leaf for p in as_list(resource.get("Properties", {}).get("Policies", [])) for leaf in branches(p)
+        ]:
             if isinstance(policy, Mapping) and set(policy) == {"Ref"} and policy["Ref"] in managed:
                 continue
             if isinstance(policy, Mapping) and "Statement" in policy:
@@ -177,12 +203,29 @@ def policy_template_findings(template: Mapping[str, Any]) -> list[str]:
     return findings
 
 
+def generated_findings(template: Mapping[str, Any]) -> list[str]:
+    """What SAM may generate that the written template cannot show.
+
+    A deployment with ``StageName`` makes API Gateway create a second, unthrottled stage named
+    "Stage"; a service's invoke permission without ``SourceArn`` lets any resource of that service
+    (any bucket, any rule) invoke the function.
+    """
+    findings: list[str] = []
+    for name, resource in template["Resources"].items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::ApiGateway::Deployment" and "StageName" in properties:
+            findings.append(f"{name}: the deployment creates an extra stage {properties['StageName']!r}")
+        if resource["Type"] == "AWS::Lambda::Permission" and "SourceArn" not in properties:
+            findings.append(f"{name}: {properties.get('Principal')} may invoke from any source")
+    return findings
+
+
 def main(paths: list[str]) -> int:
-    """Report wildcard findings of already-expanded templates (JSON), such as SAM's output."""
+    """Report IAM wildcards and generated-resource findings of expanded templates (SAM's output)."""
     failed = False
     for path in paths:
         template = json.loads(Path(path).read_text(encoding="utf-8"))
-        for finding in wildcard_findings(list(policy_statements(template))):
+        for finding in wildcard_findings(list(policy_statements(template))) + generated_findings(template):
             print(f"{path}: {finding}")
             failed = True
     return 1 if failed else 0

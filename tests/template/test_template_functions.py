@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from template_support import REPO, function_environment, functions, resources_of_type
+from template_render import Rendered
+from template_support import REPO, functions, resources_of_type
 
 from mediascribe import config
 from mediascribe.config import Settings
@@ -26,6 +27,8 @@ CONTRACT = {
     "MarkJobSkippedFunction": "mark_job_skipped",
     "MarkJobFailedFunction": "mark_job_failed",
     "SweepStaleJobsFunction": "sweep_stale_jobs",
+    "WriteNotesFunction": "write_notes",
+    "MigrateDatabaseFunction": "migrate_database",
 }
 MEDIA_FUNCTIONS = {"ProbeMediaFunction", "PrepareAudioFunction"}
 FAKE_ARNS = {
@@ -35,25 +38,18 @@ FAKE_ARNS = {
 }
 
 
-def resolve(value: Any, template: Mapping[str, Any]) -> str | None:
-    """A plausible deployed value of an environment variable (None when the condition drops it)."""
-    if isinstance(value, str | int | float):
-        return str(value)
-    if "Ref" in value:
-        name = value["Ref"]
-        if name == "AWS::NoValue":
-            return None
-        return FAKE_ARNS.get(name) or str(template["Parameters"][name].get("Default"))
-    if "Fn::If" in value:
-        return resolve(value["Fn::If"][2], template)  # parameter defaults leave every condition false
-    if "Fn::Sub" in value:
-        return "mediascribe-123456789012-0a1b2c3d"  # the bucket name, the only Sub in the environment
-    raise AssertionError(f"unexpected intrinsic in the environment: {value!r}")
-
-
 def deployed_environment(template: Mapping[str, Any], name: str) -> dict[str, str]:
-    resolved = {k: resolve(v, template) for k, v in function_environment(template, name).items()}
-    return {k: v for k, v in resolved.items() if v is not None}
+    """Plausible deployed values of a function's variables, for a stack with an existing database."""
+    rendered = Rendered.of(
+        template,
+        DatabaseSecretArn=FAKE_ARNS["DatabaseSecretArn"],
+        OpenAIApiKeySecretArn=FAKE_ARNS["OpenAIApiKeySecretArn"],
+    )
+    environment = {}
+    for key, value in rendered.environment(name).items():
+        text = str(value).replace("${AWS::AccountId}", "123456789012").replace("${StackSuffix}", "0a1b2c3d")
+        environment[key] = FAKE_ARNS.get(text.strip("<>"), text)
+    return environment
 
 
 def test_functions_match_the_contract(template: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws, settings
-from template_support import as_list, functions, resources_of_type
+from template_support import as_list, functions, s3_policies
 
 from mediascribe.ids import job_id_for_object
 from mediascribe.storage.objects import MediaStore
@@ -42,11 +42,11 @@ def render(resource: Any, template: dict[str, Any]) -> str:
 
 
 def rendered_policies(template: dict[str, Any], function: str) -> dict[str, str]:
-    managed = resources_of_type(template, "AWS::IAM::ManagedPolicy")
+    managed = s3_policies(template)
     documents = {}
     for policy in functions(template)[function]["Properties"]["Policies"]:
         if set(policy) != {"Ref"} or policy["Ref"] not in managed:
-            continue  # secrets and Step Functions: not S3
+            continue  # database, secrets and Step Functions: not S3
         document = managed[policy["Ref"]]["Properties"]["PolicyDocument"]
         statements = [
             {**s, "Resource": [render(r, template) for r in as_list(s["Resource"])]}

@@ -1,0 +1,93 @@
+"""Limits a first deployment would otherwise hit late: time budgets, state size, stages, invoke sources."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import openai._constants as openai_limits
+import pytest
+from template_render import Rendered
+from template_support import ASL_PATH, functions, generated_findings
+
+from mediascribe.config import Settings
+
+# Time the chunk function needs besides the API calls: settings, downloading the chunk, storing the
+# result and the job's progress.
+CHUNK_HEADROOM_SECONDS = 60
+STATE_LIMIT_BYTES = 256 * 1024
+# The Map's output per chunk is {index, result_key} (about 124 bytes, measured by the hardening suite);
+# twice that leaves room for longer job ids and prefixes.
+BYTES_PER_CHUNK = 2 * 124
+
+
+def worst_case_transcription_seconds(settings: Settings) -> float:
+    """Every attempt running into its timeout, and the longest wait the SDK takes before each retry.
+
+    The SDK waits for a server's Retry-After up to MAX_RETRY_AFTER_DELAY, else at most MAX_RETRY_DELAY.
+    """
+    attempts = settings.openai_max_retries + 1
+    longest_wait = max(openai_limits.MAX_RETRY_AFTER_DELAY, openai_limits.MAX_RETRY_DELAY)
+    return attempts * settings.openai_timeout_seconds + settings.openai_max_retries * longest_wait
+
+
+def test_the_transcription_client_gives_up_before_its_lambda_times_out(template: dict[str, Any]) -> None:
+    rendered = Rendered.of(template, OpenAIApiKey="sk-test")
+    environment = {k: str(v) for k, v in rendered.environment("TranscribeChunkFunction").items()}
+    settings = Settings.from_env(environment)
+    timeout = functions(template)["TranscribeChunkFunction"]["Properties"]["Timeout"]
+    assert worst_case_transcription_seconds(settings) + CHUNK_HEADROOM_SECONDS <= timeout
+
+
+def test_the_state_machine_stops_an_execution_the_sweeper_gives_up_on(template: dict[str, Any]) -> None:
+    definition = json.loads(ASL_PATH.read_text(encoding="utf-8"))
+    stale_after = template["Parameters"]["StaleJobAfterSeconds"]["Default"]
+    assert 0 < definition["TimeoutSeconds"] <= stale_after
+
+
+def test_the_chunk_guard_keeps_the_map_output_under_the_state_limit(template: dict[str, Any]) -> None:
+    parameter = template["Parameters"]["MaxChunks"]
+    assert parameter["MaxValue"] * BYTES_PER_CHUNK < STATE_LIMIT_BYTES
+    assert parameter["MinValue"] <= parameter["Default"] <= parameter["MaxValue"]
+    Settings(max_chunks=int(parameter["MaxValue"])).validate()
+
+
+def test_the_api_has_one_stage(template: dict[str, Any]) -> None:
+    """Without an OpenAPI version SAM's deployment also creates a stage named "Stage", unthrottled."""
+    api = template["Resources"]["JobsApi"]["Properties"]
+    assert api["StageName"] == "v1" and api["OpenApiVersion"].startswith("3.")
+
+
+def test_only_the_media_bucket_may_invoke_the_upload_function(template: dict[str, Any]) -> None:
+    rendered = Rendered.of(template)
+    permission = rendered.properties("UploadNotificationPermission")
+    assert permission["Principal"] == "s3.amazonaws.com"
+    assert (
+        permission["SourceArn"] == "arn:${AWS::Partition}:s3:::mediascribe-${AWS::AccountId}-${StackSuffix}"
+    )
+    assert permission["SourceAccount"] == "<AWS::AccountId>"
+    (notification,) = rendered.properties("MediaBucket")["NotificationConfiguration"]["LambdaConfigurations"]
+    assert notification["Function"] == "<StartJobFunction.Arn>"
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "uploads/"}]
+    assert template["Resources"]["MediaBucket"]["DependsOn"] == "UploadNotificationPermission"
+    assert not any(
+        event["Type"] == "S3"
+        for f in functions(template).values()
+        for event in f["Properties"].get("Events", {}).values()
+    ), "a SAM S3 event would add a permission without SourceArn"
+
+
+@pytest.mark.parametrize(
+    ("resource", "finding"),
+    [
+        ({"Type": "AWS::ApiGateway::Deployment", "Properties": {"StageName": "Stage"}}, "extra stage"),
+        ({"Type": "AWS::Lambda::Permission", "Properties": {"Principal": "s3.amazonaws.com"}}, "any source"),
+    ],
+)
+def test_the_expanded_template_check_catches_what_sam_generates(
+    resource: dict[str, Any], finding: str
+) -> None:
+    (found,) = generated_findings({"Resources": {"Generated": resource}})
+    assert finding in found
+    scoped = {"Type": "AWS::Lambda::Permission", "Properties": {"SourceArn": "arn:aws:s3:::b"}}
+    assert generated_findings({"Resources": {"Generated": scoped}}) == []
