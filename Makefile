@@ -55,7 +55,7 @@ lint: setup
 	$(BIN)/python -m mediascribe.local.asl_lint statemachine/transcribe_media.asl.json
 
 bench: setup
-	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
+	for script in bench/bench_*.py; do PYTHONPATH=tests:bench $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .aws-sam demo-output .pytest_cache

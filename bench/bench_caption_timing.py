@@ -18,7 +18,7 @@ and the line's true start. A line none of whose words were recognised counts as 
 cues, median and 90th percentile of that distance, lines missed, the longest cue, cues over 7 s,
 cues over 2 lines of 42 characters.
 
-Run: .venv/bin/python bench/bench_caption_timing.py [--lines 60]
+Run: PYTHONPATH=tests:bench .venv/bin/python bench/bench_caption_timing.py [--lines 60]
 """
 
 from __future__ import annotations
@@ -26,23 +26,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "bench"))
+from mediascribe.transcription.local_engine import LocalWhisperEngine, load_model, packaged_model
+from mediascribe.transcription.models import EngineResult, Segment
+from mediascribe.transcription.openai_engine import OpenAIEngine
+from mediascribe.transcription.runner import SpeechTiming, transcribe_chunk
+from results_file import write_section
+from support.caption_timing import CaptionTiming, caption_timing
+from support.fake_openai import FakeTranscriptionServer
+from support.media_factory import ffmpeg_path
+from support.speech_factory import SpokenLine, conversation, make_speech
 
-from mediascribe.transcription.local_engine import LocalWhisperEngine, load_model, packaged_model  # noqa: E402
-from mediascribe.transcription.models import EngineResult, Segment  # noqa: E402
-from mediascribe.transcription.openai_engine import OpenAIEngine  # noqa: E402
-from mediascribe.transcription.runner import SpeechTiming, transcribe_chunk  # noqa: E402
-from results_file import write_section  # noqa: E402
-from support.caption_timing import CaptionTiming, caption_timing  # noqa: E402
-from support.fake_openai import FakeTranscriptionServer  # noqa: E402
-from support.media_factory import ffmpeg_path  # noqa: E402
-from support.speech_factory import SpokenLine, conversation, make_speech  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def generate(path: Path, count: int) -> list[SpokenLine]:
@@ -135,7 +132,9 @@ def main() -> None:
     print(body)
     if not args.no_write:
         write_section(
-            "Caption timing", body, f".venv/bin/python bench/bench_caption_timing.py --lines {args.lines}"
+            "Caption timing",
+            body,
+            f"PYTHONPATH=tests:bench .venv/bin/python bench/bench_caption_timing.py --lines {args.lines}",
         )
 
 

@@ -6,7 +6,8 @@ RUSAGE_CHILDREN for the ffmpeg processes it waited for. The larger of the two is
 added: Linux carries the spawning process's high-water mark across exec into the child's ru_maxrss, so
 a child's figure already includes the Python process's size at the moment it was started.
 
-Run: .venv/bin/python bench/bench_split.py  (about 5 minutes on 2 cores; --minutes to scale down)
+Run: PYTHONPATH=tests:bench .venv/bin/python bench/bench_split.py
+(about 5 minutes on 2 cores; --minutes to scale down)
 """
 
 from __future__ import annotations
@@ -24,14 +25,13 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "bench")]
+from mediascribe.config import DEFAULT_MAX_CHUNK_SIZE_BYTES, Settings
+from mediascribe.media.split import split_audio_file
+from mediascribe.workspace import job_workspace
+from results_file import write_section
+from support.media_factory import ffmpeg_path, make_speech_like
 
-from mediascribe.config import DEFAULT_MAX_CHUNK_SIZE_BYTES, Settings  # noqa: E402
-from mediascribe.media.split import split_audio_file  # noqa: E402
-from mediascribe.workspace import job_workspace  # noqa: E402
-from results_file import write_section  # noqa: E402
-from support.media_factory import ffmpeg_path, make_speech_like  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 MIB = 1024 * 1024
 
@@ -184,7 +184,7 @@ def main() -> None:
     ]
     body = "\n".join(lines)
     print(body)
-    write_section("Media split", body, ".venv/bin/python bench/bench_split.py")
+    write_section("Media split", body, "PYTHONPATH=tests:bench .venv/bin/python bench/bench_split.py")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@
 2. The offline engine (faster-whisper tiny.en, CPU int8): model load time, and the real-time factor
    (processing seconds per second of audio) on samples/speech-sample.mp3, plus its WER.
 
-Run: .venv/bin/python bench/bench_transcription.py [--latency 0.5] [--chunks 8]
+Run: PYTHONPATH=tests:bench .venv/bin/python bench/bench_transcription.py [--latency 0.5] [--chunks 8]
 """
 
 from __future__ import annotations
@@ -15,23 +15,20 @@ import argparse
 import asyncio
 import re
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+import jiwer
+
+from mediascribe.media.chunks import AudioChunk, chunk_name
+from mediascribe.transcription import transcribe_chunks
+from mediascribe.transcription.local_engine import LocalWhisperEngine, load_model, packaged_model
+from mediascribe.transcription.openai_engine import OpenAIEngine
+from results_file import write_section
+from support.fake_openai import FakeTranscriptionServer
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import jiwer  # noqa: E402
-
-from mediascribe.media.chunks import AudioChunk, chunk_name  # noqa: E402
-from mediascribe.transcription import transcribe_chunks  # noqa: E402
-from mediascribe.transcription.local_engine import LocalWhisperEngine, load_model, packaged_model  # noqa: E402
-from mediascribe.transcription.openai_engine import OpenAIEngine  # noqa: E402
-from results_file import write_section  # noqa: E402
-from support.fake_openai import FakeTranscriptionServer  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "speech-sample.mp3"
 REFERENCE = ROOT / "samples" / "speech-sample.txt"
@@ -123,7 +120,7 @@ def main() -> None:
     fan_out, ratio = bench_fan_out(args.latency, args.chunks, args.repeats)
     offline = bench_offline()
     print(fan_out, offline, sep="\n")
-    command = ".venv/bin/python bench/bench_transcription.py"
+    command = "PYTHONPATH=tests:bench .venv/bin/python bench/bench_transcription.py"
     if (args.latency, args.chunks) != (0.5, 8):
         command += f" --latency {args.latency} --chunks {args.chunks}"
     write_section("Transcription", fan_out + "\n" + offline, command)

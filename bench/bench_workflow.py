@@ -6,31 +6,29 @@
 2. A short recording cut into many chunks with a fixed-latency fake API: the Map state's speed-up
    at MaxConcurrency N over MaxConcurrency 1.
 
-Run: .venv/bin/python bench/bench_workflow.py   (writes the "Workflow" section of bench/RESULTS.md)
+Run: PYTHONPATH=tests:bench .venv/bin/python bench/bench_workflow.py
+(writes the "Workflow" section of bench/RESULTS.md)
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "bench"))
+from mediascribe.config import Settings
+from mediascribe.local.postgres import LocalPostgres
+from mediascribe.local.workflow import LocalOptions, LocalWorkflow
+from mediascribe.media.probe import probe_media
+from mediascribe.media.split import split_audio_file
+from mediascribe.workspace import job_workspace
+from results_file import write_section
+from support.fake_openai import FakeTranscriptionServer
+from support.media_factory import make_speech_like
 
-from mediascribe.config import Settings  # noqa: E402
-from mediascribe.local.postgres import LocalPostgres  # noqa: E402
-from mediascribe.local.workflow import LocalOptions, LocalWorkflow  # noqa: E402
-from mediascribe.media.probe import probe_media  # noqa: E402
-from mediascribe.media.split import split_audio_file  # noqa: E402
-from mediascribe.workspace import job_workspace  # noqa: E402
-from results_file import write_section  # noqa: E402
-from support.fake_openai import FakeTranscriptionServer  # noqa: E402
-from support.media_factory import make_speech_like  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 TEMPLATE = ROOT / "template.yaml"
 STAGES = ("Probe media", "Prepare audio", "Transcribe chunks", "Finalize transcript")
@@ -149,7 +147,7 @@ Map speed-up: **{serial["Transcribe chunks"] / parallel["Transcribe chunks"]:.2f
 {min(MAP_CONCURRENCY, many)}x; the local run shares two cores between moto, the in-process handlers
 and the fake server, while in AWS every Map item is its own Lambda).
 """
-    write_section("Workflow", body, ".venv/bin/python bench/bench_workflow.py")
+    write_section("Workflow", body, "PYTHONPATH=tests:bench .venv/bin/python bench/bench_workflow.py")
     print(body)
 
 
