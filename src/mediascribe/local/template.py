@@ -1,8 +1,9 @@
 """What the local runner needs from ``template.yaml``: the state machine and the functions it calls.
 
-The template is parsed with cfn-lint's decoder, which understands the short intrinsic tags (``!Ref``,
-``!GetAtt``...). Only the shape is read here; environment values meant for Lambda (``/opt/bin/ffmpeg``,
-secret ARNs) are not, because the runner supplies local equivalents.
+The short intrinsic tags (``!Ref``, ``!GetAtt``, ``!Sub``...) are read into their long form
+(``{"Fn::GetAtt": [...]}``), as CloudFormation does. Only the shape is read here; environment values
+meant for Lambda (``/opt/bin/ffmpeg``, secret ARNs) are not, because the runner supplies local
+equivalents.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cfnlint.decode import decode_str
+import yaml
 
 from mediascribe.errors import ConfigurationError
 
@@ -51,9 +52,7 @@ class TemplateSpec:
 
     @classmethod
     def load(cls, path: Path) -> TemplateSpec:
-        template, problems = decode_str(path.read_text(encoding="utf-8"))
-        if template is None:
-            raise ConfigurationError(f"cannot parse {path}: {problems}")
+        template = read_template(path)
         root = path.parent
         resources: dict[str, Any] = template.get("Resources", {})
         default_handler = template.get("Globals", {}).get("Function", {}).get("Handler")
@@ -107,6 +106,38 @@ class TemplateSpec:
             if ref in function_arns:
                 return function_arns[ref]
         raise ConfigurationError(f"cannot resolve DefinitionSubstitutions {name}: {value}")
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short intrinsic tags."""
+
+
+def _intrinsic(loader: _TemplateLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    key = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {key: value}
+
+
+_TemplateLoader.add_multi_constructor("!", _intrinsic)
+
+
+def read_template(path: Path) -> dict[str, Any]:
+    """The template as CloudFormation reads it; a clear error when it is not a template."""
+    try:
+        template = yaml.load(path.read_text(encoding="utf-8"), Loader=_TemplateLoader)  # noqa: S506
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigurationError(f"cannot parse {path}: {exc}") from exc
+    if not isinstance(template, dict):
+        raise ConfigurationError(f"cannot parse {path}: not a template")
+    return template
 
 
 def _function(root: Path, name: str, properties: dict[str, Any], default_handler: str | None) -> FunctionSpec:
