@@ -101,7 +101,7 @@ def _combine_round(drafts: list[_Draft], model: NotesModel, calls: _Calls, budge
             groups[-1] = trial
     if len(groups) == len(drafts):
         groups = [drafts[i : i + 2] for i in range(0, len(drafts), 2)]
-    merged = []
+    merged: list[_Draft] = []
     for group in groups:
         if len(group) == 1:
             merged.append(group[0])
@@ -109,11 +109,12 @@ def _combine_round(drafts: list[_Draft], model: NotesModel, calls: _Calls, budge
         # Candidate chapters are renumbered 0..n-1 so the model can only pick among them.
         candidates = [line for _, lines in group for line in lines]
         renumbered = [Line(i, c.start, c.text) for i, c in enumerate(candidates)]
-        chunks, offset = [], 0
-        for draft, lines in group:
-            chunks.append((draft, renumbered[offset : offset + len(lines)]))
+        parts: list[tuple[DraftNotes, Sequence[Line]]] = []
+        offset = 0
+        for part_notes, lines in group:
+            parts.append((part_notes, renumbered[offset : offset + len(lines)]))
             offset += len(lines)
-        combined = _ask(model, combine_request(chunks), calls, _line_check(renumbered))
+        combined = _ask(model, combine_request(parts), calls, _line_check(renumbered))
         merged.append((combined, _chapter_lines(combined, {line.number: line for line in renumbered})))
     return merged
 
