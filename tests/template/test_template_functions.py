@@ -63,7 +63,7 @@ def test_functions_match_the_contract(template: dict[str, Any]) -> None:
 def test_layers_are_built_from_the_package_and_the_ffmpeg_makefile(template: dict[str, Any]) -> None:
     layers = resources_of_type(template, "AWS::Serverless::LayerVersion")
     assert layers["MediascribeLayer"]["Properties"]["ContentUri"] == "src/"
-    assert layers["MediascribeLayer"]["Metadata"]["BuildMethod"] == "python3.13"
+    assert layers["MediascribeLayer"]["Metadata"]["BuildMethod"] == "makefile"
     assert (REPO / "src" / "requirements.txt").is_file()
     assert layers["FfmpegLayer"]["Properties"]["ContentUri"] == "layers/ffmpeg/"
     assert layers["FfmpegLayer"]["Metadata"]["BuildMethod"] == "makefile"
