@@ -158,3 +158,13 @@ def test_an_empty_transcript_has_no_notes(bedrock_server: FakeBedrockServer) -> 
     with pytest.raises(NotesError, match="no text"):
         write_notes([Segment(0.0, "   ")], bedrock_model(bedrock_server))
     assert bedrock_server.script.calls == 0
+
+
+def test_the_bedrock_stand_in_enforces_the_models_output_limit(bedrock_server: FakeBedrockServer) -> None:
+    client = bedrock_model(bedrock_server)._client
+    with pytest.raises(client.exceptions.ValidationException, match="exceeds the model limit of 4096"):
+        client.converse(
+            modelId="anthropic.claude-3-haiku-20240307-v1:0",
+            messages=[{"role": "user", "content": [{"text": "hi"}]}],
+            inferenceConfig={"maxTokens": 8000},
+        )
