@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Literal, get_origin, get_type_hints
+from typing import Any, Literal, get_origin, get_type_hints
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -23,7 +23,7 @@ from mediascribe.errors import ConfigurationError
 API_REQUEST_LIMIT_BYTES = 26_214_400
 DEFAULT_MAX_CHUNK_SIZE_BYTES = 24 * 1024 * 1024
 
-EngineChoice = Literal["auto", "openai", "local"]
+EngineChoice = Literal["auto", "openai", "local", "amazon"]
 ResponseFormatChoice = Literal["auto", "json", "verbose_json", "diarized_json"]
 DatabaseModeChoice = Literal["postgres", "data-api"]
 NotesProviderChoice = Literal["off", "bedrock", "openai"]
@@ -66,6 +66,11 @@ class Settings:
     transcription_response_format: ResponseFormatChoice = "auto"
     local_model_path: str | None = None
     local_compute_type: str = "int8"
+    # Amazon Transcribe: most speakers to tell apart (0 = no speaker labels), a custom vocabulary
+    # name, and PII redaction (then only the redacted transcript is ever stored).
+    transcription_speakers: int = 0
+    transcription_vocabulary: str | None = None
+    transcription_redact_pii: bool = False
 
     # Notes (title, summary, chapters, action items) after the transcript; "off" skips the step.
     # NOTES_MODEL empty: the provider's default (see docs/notes.md).
@@ -123,7 +128,7 @@ class Settings:
         settings.validate()
         return settings
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
         updated = replace(self, **changes)
         updated.validate()
         return updated
@@ -136,8 +141,10 @@ class Settings:
                 f"MAX_CHUNK_SIZE_BYTES must leave room for the request overhead "
                 f"(at most {API_REQUEST_LIMIT_BYTES - 512 * 1024})"
             )
-        if self.transcription_engine not in ("auto", "openai", "local"):
-            raise ConfigurationError("TRANSCRIPTION_ENGINE must be auto, openai or local")
+        if self.transcription_engine not in ("auto", "openai", "local", "amazon"):
+            raise ConfigurationError("TRANSCRIPTION_ENGINE must be auto, openai, local or amazon")
+        if self.transcription_speakers != 0 and not 2 <= self.transcription_speakers <= 30:
+            raise ConfigurationError("TRANSCRIPTION_SPEAKERS must be 0 (no speaker labels) or 2 to 30")
         if self.chunk_target_seconds < MIN_CHUNK_TARGET_SECONDS:
             raise ConfigurationError(f"CHUNK_TARGET_SECONDS must be at least {MIN_CHUNK_TARGET_SECONDS:.0f}")
         if self.transcription_max_audio_seconds is not None and self.transcription_max_audio_seconds <= 0:

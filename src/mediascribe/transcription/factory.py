@@ -15,20 +15,25 @@ def create_engine(settings: Settings, *, api_key: str | None = None) -> Transcri
     """Pick the engine from ``settings.transcription_engine``.
 
     ``auto`` uses the OpenAI API when a key is available and the offline model otherwise, so a
-    deployment without a key still transcribes. The caller resolves the key (see ``credentials``)
-    because that may need AWS calls the engine should not make on its own. Engines are imported here
-    only when chosen: the offline one pulls in faster-whisper, which the Lambda layer does not ship.
+    deployment without a key still transcribes; ``amazon`` (Amazon Transcribe) needs no key at all.
+    The caller resolves the key (see ``credentials``) because that may need AWS calls the engine
+    should not make on its own. Engines are imported here only when chosen: the offline one pulls
+    in faster-whisper, which the Lambda layer does not ship.
     """
     key = api_key or settings.openai_api_key
     choice = settings.transcription_engine
-    if choice == "openai" or (choice == "auto" and key):
+    if choice == "amazon":
+        from mediascribe.transcription.amazon_engine import AmazonTranscribeEngine
+
+        engine: TranscriptionEngine = AmazonTranscribeEngine.from_settings(settings)
+    elif choice == "openai" or (choice == "auto" and key):
         if not key:
             raise ConfigurationError(
                 "TRANSCRIPTION_ENGINE=openai needs an API key (OPENAI_API_KEY_SECRET or OPENAI_API_KEY)"
             )
         from mediascribe.transcription.openai_engine import OpenAIEngine
 
-        engine: TranscriptionEngine = OpenAIEngine.from_settings(settings, api_key=key)
+        engine = OpenAIEngine.from_settings(settings, api_key=key)
     else:
         from mediascribe.transcription.local_engine import LocalWhisperEngine
 
