@@ -6,13 +6,12 @@ import pytest
 
 from mediascribe.config import Settings
 from mediascribe.media.cut_planning import (
-    MAX_WINDOW_SECONDS,
-    WINDOW_SHARE,
     chunk_seconds_budget,
     chunk_seconds_for,
     estimated_chunk_count,
     last_silence_midpoint,
     plan_cuts,
+    silence_window,
 )
 
 
@@ -74,25 +73,44 @@ def test_media_silencedetect_output_gives_the_latest_midpoint(stderr, expected):
 
 
 @pytest.mark.parametrize(
-    ("bytes_seconds", "target", "cap", "expected"),
+    ("duration", "bytes_seconds", "target", "cap", "expected"),
     [
-        (3100.0, 600.0, 1500.0, 600.0),  # the target spreads a long file over the Map
-        (3100.0, 3600.0, 1500.0, 1470.0),  # a long target stays under the model's cap, with margin
-        (3100.0, 3600.0, None, 3100.0),  # no cap (offline engine): bytes decide
-        (200.0, 600.0, 1400.0, 200.0),  # a small byte budget still wins
+        (3600.0, 3100.0, 600.0, 1500.0, 608.0),  # six even chunks, one silence window of slack
+        (3600.0, 3100.0, 360.0, 1500.0, 368.0),  # ten: one round of requests at MaxConcurrency 10
+        (3500.0, 3100.0, 300.0, 1500.0, 3500 / 12 + 8),  # twelve, not eleven full ones and a stub
+        (3600.0, 3100.0, 3600.0, 1500.0, 1470.0),  # a long target stays under the cap, with margin
+        (3600.0, 3100.0, 3600.0, None, 3100.0),  # no cap (offline engine): bytes decide
+        (3600.0, 200.0, 600.0, 1400.0, 200.0),  # a small byte budget still wins
+        (3600.0, 3100.0, 1380.0, 1400.0, 1372.0),  # even spreading never passes the cap
     ],
 )
-def test_media_chunk_length_is_the_smallest_budget(bytes_seconds, target, cap, expected):
-    assert chunk_seconds_budget(bytes_seconds, target_seconds=target, model_max_seconds=cap) == expected
+def test_media_chunk_length_is_the_smallest_budget(duration, bytes_seconds, target, cap, expected):
+    budget = chunk_seconds_budget(duration, bytes_seconds, target_seconds=target, model_max_seconds=cap)
+    assert budget == pytest.approx(expected)
+
+
+async def test_media_even_spreading_makes_exactly_the_target_count_despite_silence_cuts():
+    """Cuts pulled back into silences never add a stub chunk at the end."""
+    duration = 3600.0
+    budget = chunk_seconds_budget(duration, 3100.0, target_seconds=300.0, model_max_seconds=1400.0)
+    # A silence 7 s before every boundary: the earliest a cut may land.
+    find = silences_at(
+        *(k * 300.0 - 7.0 for k in range(1, 13)), *(k * 300.0 - 7.0 + 0.5 for k in range(1, 13))
+    )[0]
+    cuts = await plan_cuts(duration, budget, find)
+    assert len(cuts) == 11
+    lengths = [b - a for a, b in zip([0.0, *cuts], [*cuts, duration], strict=True)]
+    assert max(lengths) <= budget
 
 
 def test_media_six_hours_fit_the_chunk_cap_at_the_default_target():
     settings = Settings()
+    duration = settings.max_duration_seconds
     seconds = chunk_seconds_budget(
+        duration,
         chunk_seconds_for(settings.max_chunk_size_bytes, 64000 / 8),
         target_seconds=settings.chunk_target_seconds,
         model_max_seconds=1400.0,
     )
-    # Cuts move up to one silence window earlier than the budget, so count with the shortest chunk.
-    shortest = seconds - min(MAX_WINDOW_SECONDS, seconds * WINDOW_SHARE)
-    assert estimated_chunk_count(settings.max_duration_seconds, shortest) <= settings.max_chunks
+    # Even spreading keeps every chunk at least one silence window shorter than the budget.
+    assert estimated_chunk_count(duration, seconds - silence_window(seconds)) <= settings.max_chunks

@@ -166,5 +166,6 @@ async def test_media_chunks_stay_under_the_target_and_the_model_cap_cutting_in_s
         for chunk in capped[1:]:
             assert any(start < chunk.start_seconds < start + 0.8 for start, _ in gaps), chunk.start_seconds
         targeted = await split_audio_file(source, 24 * 1024 * 1024, "targeted", job_id, settings=settings)
-        assert all(chunk.duration_seconds <= 45.05 for chunk in targeted)
+        # The target spreads 120 s evenly over three chunks; cuts in silences may add up to 8 s.
         assert len(targeted) == 3
+        assert all(chunk.duration_seconds <= 48.05 for chunk in targeted)

@@ -2,7 +2,7 @@
 
 A chunk's length is the smallest of three budgets: the request size limit (a chunk's size is about
 bitrate x duration, so bytes become seconds), the model's duration cap less a safety margin, and the
-target length that spreads a typical file over parallel requests. Cuts are planned one after
+target length that spreads a typical file evenly over parallel requests. Cuts are planned one after
 another: each is placed in the last silence inside a short window just before the budget runs out, or
 exactly at the budget when that window holds no silence. Only those windows are decoded, never the
 whole file, so planning costs the same for a 10-minute and a 10-hour recording.
@@ -48,14 +48,28 @@ def chunk_seconds_for(limit_bytes: int, bytes_per_second: float) -> float:
 
 
 def chunk_seconds_budget(
-    bytes_seconds: float, *, target_seconds: float, model_max_seconds: float | None
+    duration_seconds: float, bytes_seconds: float, *, target_seconds: float, model_max_seconds: float | None
 ) -> float:
-    """The longest chunk to plan: bytes, the model's cap less its margin, and the target, whichever is
-    shortest. ``bytes_seconds`` comes from ``chunk_seconds_for``."""
-    budgets = [bytes_seconds, target_seconds]
+    """The longest chunk to plan for a recording of ``duration_seconds``.
+
+    The byte budget (``bytes_seconds``, from ``chunk_seconds_for``) and the model's cap less its margin
+    are hard limits. The target is a length to aim at: when it decides, the recording is spread
+    evenly over as many chunks as the target asks for, plus one silence window of slack so that cuts
+    moved back into silences add no chunk (a short last chunk would cost a whole extra round of
+    requests and a boundary).
+    """
+    hard = bytes_seconds
     if model_max_seconds is not None:
-        budgets.append(model_max_seconds * DURATION_CAP_SHARE)
-    return min(budgets)
+        hard = min(hard, model_max_seconds * DURATION_CAP_SHARE)
+    if target_seconds >= hard:
+        return hard
+    step = duration_seconds / estimated_chunk_count(duration_seconds, target_seconds)
+    return min(hard, step + silence_window(step))
+
+
+def silence_window(chunk_seconds: float) -> float:
+    """How far before a boundary a cut may move to land in a silence."""
+    return min(MAX_WINDOW_SECONDS, chunk_seconds * WINDOW_SHARE)
 
 
 def estimated_chunk_count(duration_seconds: float, chunk_seconds: float) -> int:
@@ -68,7 +82,7 @@ async def plan_cuts(
     """Cut times (seconds from the start) so that no chunk is longer than ``chunk_seconds``."""
     cuts: list[float] = []
     position = 0.0
-    window = min(MAX_WINDOW_SECONDS, chunk_seconds * WINDOW_SHARE)
+    window = silence_window(chunk_seconds)
     while duration_seconds - position > chunk_seconds:
         boundary = position + chunk_seconds
         silence = await find_silence(boundary - window, window)

@@ -154,6 +154,7 @@ async def _split_mp3(
     duration = float(description["format"]["duration"])
     bytes_per_second = _audio_bytes_per_second(description, mp3, duration)
     chunk_seconds = chunk_seconds_budget(
+        duration,
         chunk_seconds_for(limit, bytes_per_second),
         target_seconds=settings.chunk_target_seconds,
         model_max_seconds=model_max_seconds,
