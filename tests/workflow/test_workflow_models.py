@@ -1,0 +1,58 @@
+"""A recording longer than 25 minutes completes on every listed model, through the template's workflow.
+
+The stand-in API enforces each model's duration cap, formats and options with the real errors, so a
+chunk planned over a cap, or a request the model refuses, fails the job. ``CHUNK_TARGET_SECONDS`` is
+set above the recording's length: only the model's cap can make the planner cut.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from workflow_support import run_file
+
+from mediascribe.jobs.models import JobStatus
+from mediascribe.jobs.repository import JobRepository
+from mediascribe.transcription.catalog import OPENAI_MODELS
+from support.fake_openai import API_MODELS
+from support.media_factory import make_speech_like
+
+RECORDING_SECONDS = 26 * 60.0
+
+
+@pytest.fixture(scope="module")
+def long_talk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_speech_like(
+        tmp_path_factory.mktemp("models") / "long talk.mp3",
+        RECORDING_SECONDS,
+        bitrate="32k",
+        channels=1,
+        sample_rate=22050,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", sorted(OPENAI_MODELS))
+def test_a_recording_over_25_minutes_completes_on_every_model(
+    make_workflow, jobs: JobRepository, fake_api, long_talk: Path, model: str
+) -> None:
+    with make_workflow(
+        TRANSCRIPTION_MODEL=model, CHUNK_TARGET_SECONDS=str(2 * RECORDING_SECONDS)
+    ) as workflow:
+        job_id, status = run_file(workflow, long_talk)
+
+    job = jobs.get(job_id)
+    assert status == "SUCCEEDED", job.error
+    assert job.status is JobStatus.COMPLETED
+    cap = API_MODELS[model].max_seconds
+    expected_chunks = 1 if cap is None else 2
+    assert job.chunks_total == expected_chunks
+    # Every request was answered on its first try: none was refused for its length or its format.
+    assert fake_api.request_count == expected_chunks
+    assert all(request.model == model for request in fake_api.requests)
+    if cap is not None:
+        assert all(
+            request.audio_seconds is not None and request.audio_seconds <= cap
+            for request in fake_api.requests
+        )
