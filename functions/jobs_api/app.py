@@ -28,11 +28,11 @@ from mediascribe.errors import (
     InvalidJobIdError,
     InvalidObjectKeyError,
     JobNotFoundError,
+    NotesError,
 )
 from mediascribe.ids import validate_job_id
 from mediascribe.jobs.models import Job
 from mediascribe.jobs.status import job_status_document
-from mediascribe.notes.errors import NotesError
 from mediascribe.observability import bind_job, lambda_api
 from mediascribe.storage import upload_key
 from mediascribe.storage.objects import PRESIGNED_UPLOAD_SECONDS

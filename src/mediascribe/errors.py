@@ -92,6 +92,20 @@ class ChunkTooLargeError(PermanentTranscriptionError):
     """A chunk is over the transcription API's request size limit; refused before uploading."""
 
 
+class NotesError(MediascribeError):
+    """Notes cannot be written from this transcript with this model; retrying will not help."""
+
+
+class RetryableNotesError(NotesError):
+    """The notes model's service was busy or unreachable after the SDK's own retries."""
+
+    retryable = True
+
+
+class InvalidNotesError(NotesError):
+    """The model answered, but not with notes that match the schema and its limits."""
+
+
 class InvalidJobIdError(MediascribeError, ValueError):
     """A job id that is not a canonical UUID; rejected before any I/O."""
 

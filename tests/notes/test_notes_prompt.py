@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import bedrock_model
-from mediascribe.notes.errors import InvalidNotesError
+from mediascribe.errors import InvalidNotesError
 from mediascribe.notes.markdown import to_markdown
 from mediascribe.notes.models import ActionItem, Chapter, Notes
 from mediascribe.notes.planning import estimate_tokens, numbered_lines

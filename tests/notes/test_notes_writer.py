@@ -6,7 +6,7 @@ import openai
 import pytest
 
 from conftest import API_KEY, bedrock_model, openai_model
-from mediascribe.notes.errors import InvalidNotesError, NotesError, RetryableNotesError
+from mediascribe.errors import InvalidNotesError, NotesError, RetryableNotesError
 from mediascribe.notes.models import MAX_TITLE_CHARS
 from mediascribe.notes.writer import Segment, write_notes
 from support.fake_bedrock import BedrockModel, FakeBedrockServer

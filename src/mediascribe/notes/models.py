@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from mediascribe.notes.errors import InvalidNotesError
+from mediascribe.errors import InvalidNotesError
 
 MAX_TITLE_CHARS = 80
 SUMMARY_TARGET_WORDS = 150

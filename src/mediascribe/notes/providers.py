@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import openai
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mediascribe.notes.errors import InvalidNotesError, NotesError, RetryableNotesError
+from mediascribe.errors import InvalidNotesError, NotesError, RetryableNotesError
 from mediascribe.notes.models import NOTES_SCHEMA
 from mediascribe.notes.prompt import TOOL_NAME, NotesRequest
 

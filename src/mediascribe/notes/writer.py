@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from threading import Lock
 
-from mediascribe.notes.errors import InvalidNotesError, NotesError
+from mediascribe.errors import InvalidNotesError, NotesError
 from mediascribe.notes.models import Chapter, DraftNotes, Notes, parse_draft
 from mediascribe.notes.planning import Line, estimate_tokens, numbered_lines, plan_parts
 from mediascribe.notes.prompt import (

@@ -19,9 +19,14 @@ import openai
 from botocore.config import Config
 
 from mediascribe.config import Settings
-from mediascribe.errors import ConfigurationError, IllegalTransitionError, SourceObjectMissingError
+from mediascribe.errors import (
+    ConfigurationError,
+    IllegalTransitionError,
+    NotesError,
+    RetryableNotesError,
+    SourceObjectMissingError,
+)
 from mediascribe.jobs.models import JobStatus
-from mediascribe.notes.errors import NotesError, RetryableNotesError
 from mediascribe.notes.providers import (
     DEFAULT_BEDROCK_MODEL,
     DEFAULT_OPENAI_MODEL,
