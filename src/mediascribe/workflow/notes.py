@@ -41,8 +41,9 @@ from mediascribe.workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
-# A long request can take minutes to answer; botocore's default read timeout is 60 s.
-_BEDROCK_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, read_timeout=300)
+# A long request can take minutes to answer (botocore's default read timeout is 60 s); three
+# attempts of at most 180 s and their backoff stay inside the function's 900 s.
+_BEDROCK_CONFIG = Config(retries={"mode": "standard", "max_attempts": 2}, read_timeout=180)
 MAX_REASON_CHARS = 500
 
 
