@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from mediascribe.config import Settings
 from mediascribe.transcription.local_engine import LocalWhisperEngine
 from mediascribe.transcription.openai_engine import OpenAIEngine
-from mediascribe.transcription.runner import SpeechTiming, transcribe_chunk
+from mediascribe.transcription.runner import SpeechTiming, speech_timing, transcribe_chunk
 from mediascribe.transcription.speech import detect_speech
 from support.caption_timing import caption_timing
 from support.fake_openai import FakeTranscriptionServer
@@ -59,8 +60,13 @@ def test_silence_and_steady_noise_hold_no_speech(tmp_path: Path, maker: str) -> 
     assert detect_speech(path, ffmpeg_path()) == ()
 
 
-async def test_silence_is_never_sent_to_the_api(tmp_path: Path, server: FakeTranscriptionServer) -> None:
-    path = make_silence(tmp_path / "silence.mp3", 20)
+@pytest.mark.parametrize("maker", ["silence", "noise"])
+async def test_silence_and_noise_are_never_sent_to_the_api(tmp_path: Path, server, maker: str) -> None:
+    path = tmp_path / "quiet.mp3"
+    if maker == "silence":
+        make_silence(path, 20)
+    else:
+        make_audio(path, 20, noise=True)
     before = server.request_count
 
     transcript = await transcribe_chunk(
@@ -69,15 +75,6 @@ async def test_silence_is_never_sent_to_the_api(tmp_path: Path, server: FakeTran
 
     assert server.request_count == before
     assert (transcript.text, transcript.segments, transcript.speech_seconds) == ("", (), 0.0)
-
-
-async def test_the_api_without_timing_invents_words_on_noise(tmp_path: Path, server) -> None:
-    """Why detection comes first: the stand-in's real decoder hears something in plain noise."""
-    path = make_audio(tmp_path / "noise.mp3", 20, noise=True)
-    result = await api_engine(server, "gpt-transcribe").transcribe_file(path)
-    timed = await transcribe_chunk(api_engine(server, "gpt-transcribe"), 0, path, 0.0, timing=pieces_timing())
-    assert result.text.strip()
-    assert timed.text == ""
 
 
 @pytest.mark.parametrize("model", ["gpt-transcribe", "whisper-1"])
@@ -115,3 +112,17 @@ async def test_offline_engine_captions_start_with_the_spoken_lines_and_silence_i
     assert result.p90 is not None and result.p90 <= 1.0
     assert (result.over_seconds, result.over_lines) == (0, 0)
     assert silent.text == "" and silent.segments == ()
+
+
+@pytest.mark.parametrize(
+    ("options", "whole"),
+    [
+        ({"transcription_engine": "local"}, True),
+        ({"transcription_engine": "openai", "openai_model": "gpt-transcribe"}, False),
+        ({"transcription_engine": "openai", "openai_model": "whisper-1"}, False),
+    ],
+)
+def test_models_with_word_timings_keep_them_and_openai_models_get_pieces(options, whole) -> None:
+    timing = speech_timing(Settings(openai_api_key="sk-x", **options))
+    assert timing.engine_timestamps is whole
+    assert Path(timing.ffmpeg).name == "ffmpeg"

@@ -10,12 +10,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from mediascribe.config import Settings
 from mediascribe.errors import ChunkVerificationError, ConfigurationError
+from mediascribe.media.binaries import resolve_binaries
+from mediascribe.transcription.catalog import model_spec
 from mediascribe.transcription.cues import shape_cues
 from mediascribe.transcription.engine import TranscriptionEngine
 from mediascribe.transcription.models import ChunkTranscript, EngineResult, Segment
 from mediascribe.transcription.speech import SpeechRegion, cut_audio, detect_speech, speech_seconds
-from mediascribe.transcription.timing import Piece, on_speech, plan_pieces, segments_from_text
+from mediascribe.transcription.timing import (
+    PIECE_PADDING_SECONDS,
+    Piece,
+    on_speech,
+    plan_pieces,
+    segments_from_text,
+)
 
 T = TypeVar("T")
 
@@ -54,6 +63,19 @@ class SpeechTiming:
     max_concurrent_pieces: int = 4
 
 
+def speech_timing(settings: Settings) -> SpeechTiming:
+    """The timing for the configured model.
+
+    Engines with word timings (offline, Amazon) and speaker-labelling models keep their own times
+    (pieces would lose the words, or renumber the speakers per piece). OpenAI's segment times start up
+    to a second early (measured in ``bench/bench_caption_timing.py``), and a request costs the same
+    per audio second whatever its length, so OpenAI models get pieces.
+    """
+    spec = model_spec(settings)
+    whole = spec.returns_timestamps and (spec.engine != "openai" or spec.returns_speakers)
+    return SpeechTiming(ffmpeg=resolve_binaries(settings).ffmpeg, engine_timestamps=whole)
+
+
 async def transcribe_chunk(
     engine: TranscriptionEngine,
     index: int,
@@ -70,13 +92,16 @@ async def transcribe_chunk(
     the next chunk). With ``timing`` the chunk's speech is found first: a chunk without speech is
     never sent to the engine, and the segments are placed on the speech and cut into cues.
     """
+    result: EngineResult | None
     if timing is None:
         result = await engine.transcribe_file(Path(path))
         text, segments, speech = result.text.strip(), result.segments, None
     else:
         regions = await asyncio.to_thread(detect_speech, Path(path), timing.ffmpeg)
         speech = speech_seconds(regions)
-        text, segments, result = await _timed_transcription(engine, Path(path), regions, timing)
+        text, segments, result = await _timed_transcription(
+            engine, Path(path), regions, timing, duration_seconds
+        )
     logger.info(
         "chunk transcribed",
         extra={"chunk_index": index, "engine": engine.name, "chars": len(text), "speech_seconds": speech},
@@ -97,7 +122,11 @@ async def transcribe_chunk(
 
 
 async def _timed_transcription(
-    engine: TranscriptionEngine, path: Path, regions: Sequence[SpeechRegion], timing: SpeechTiming
+    engine: TranscriptionEngine,
+    path: Path,
+    regions: Sequence[SpeechRegion],
+    timing: SpeechTiming,
+    duration: float | None,
 ) -> tuple[str, tuple[Segment, ...], EngineResult | None]:
     """Text, cue-shaped segments on the speech, and the engine's whole-chunk result if it had one."""
     if not regions:
@@ -109,24 +138,33 @@ async def _timed_transcription(
             segments = segments_from_text(result.text, regions)
         cues = on_speech(shape_cues(on_speech(segments, regions)), regions)
         return " ".join(cue.text for cue in cues), tuple(cues), result
-    segments = await _transcribe_pieces(engine, path, regions, timing)
+    end = duration if duration is not None else regions[-1].end
+    pieces = plan_pieces(regions, end, max_seconds=timing.max_piece_seconds)
+    segments = await _transcribe_pieces(engine, path, pieces, timing, end)
     cues = on_speech(shape_cues(segments), regions)
     return " ".join(cue.text for cue in cues), tuple(cues), None
 
 
 async def _transcribe_pieces(
-    engine: TranscriptionEngine, path: Path, regions: Sequence[SpeechRegion], timing: SpeechTiming
+    engine: TranscriptionEngine, path: Path, pieces: Sequence[Piece], timing: SpeechTiming, duration: float
 ) -> list[Segment]:
-    """Each piece of speech as its own request (bounded concurrency), its text spread over its regions."""
-    pieces = plan_pieces(regions, regions[-1].end + 1.0, max_seconds=timing.max_piece_seconds)
+    """Each piece as its own request (bounded concurrency), its text spread over its regions.
+
+    A piece is cut into a folder of its own under the chunk's file name, so every request looks like
+    the chunk it came from; a piece that is the whole chunk is sent as the chunk file itself.
+    """
     semaphore = asyncio.Semaphore(timing.max_concurrent_pieces)
 
     async def one(number: int, piece: Piece, folder: Path) -> list[Segment]:
         async with semaphore:
-            target = folder / f"{path.stem}-piece-{number:04d}.wav"
-            await asyncio.to_thread(cut_audio, path, piece.start, piece.end, target, timing.ffmpeg)
-            result = await engine.transcribe_file(target)
-            target.unlink()
+            if piece.start <= PIECE_PADDING_SECONDS and piece.end >= duration - PIECE_PADDING_SECONDS:
+                result = await engine.transcribe_file(path)
+            else:
+                target = folder / f"piece-{number:04d}" / path.name
+                target.parent.mkdir()
+                await asyncio.to_thread(cut_audio, path, piece.start, piece.end, target, timing.ffmpeg)
+                result = await engine.transcribe_file(target)
+                target.unlink()
         relative = [SpeechRegion(r.start - piece.start, r.end - piece.start) for r in piece.regions]
         return segments_from_text(result.text, relative, offset=piece.start)
 

@@ -1,10 +1,15 @@
-"""Where a chunk holds speech: an energy voice-activity detector on ffmpeg's frame levels.
+"""Where a chunk holds speech: a voice-activity detector on ffmpeg's frame measurements.
 
 It runs wherever the workflow runs (ffmpeg is in the Lambda layer; onnxruntime for a neural detector
-is not). The chunk is band-limited to the voice band and measured in 20 ms frames; the threshold
-adapts to the recording's own noise floor (its quietest frames), so steady background noise such as
-hum, hiss or air conditioning is not speech, and digital silence never is. Short pauses inside speech
-are bridged and clicks too short to be a syllable are dropped.
+is not). The chunk is band-limited to the voice band and measured in 20 ms frames, two classic VAD
+features per frame: the level and the spectral flatness. A frame is voiced when it is louder than an
+absolute floor and either well above the recording's own noise floor (its quietest frames) or
+harmonic (a low flatness: voiced speech is a pitch with its overtones, broadband noise is flat). So
+digital silence and steady hiss, rain or air conditioning are not speech, even when loud. Short
+pauses inside speech are bridged and clicks too short to be a syllable are dropped.
+
+Harmonic sounds that are not speech (a tone, hum, music) count as speech: they are sent to the
+engine, which finds no words in them (the offline engine also runs Silero VAD).
 """
 
 from __future__ import annotations
@@ -20,11 +25,15 @@ from mediascribe.errors import FFmpegError
 FRAME_SECONDS = 0.02
 _SAMPLE_RATE = 16000
 _LEVEL_KEY = "lavfi.astats.Overall.RMS_level"
+_FLATNESS_KEY = "lavfi.aspectralstats.1.flatness"
 # Frames quieter than this are never speech (about the level of a whisper recorded at a distance).
 ABSOLUTE_FLOOR_DB = -55.0
 # A frame is voiced this far above the recording's noise floor (its 10th-percentile frame level).
 ABOVE_NOISE_DB = 12.0
 NOISE_PERCENTILE = 0.10
+# Spectral flatness below this is a harmonic sound (voiced speech measures about 0.02-0.3 even under
+# noise; pink or white noise about 0.6).
+HARMONIC_FLATNESS = 0.35
 # Pauses shorter than this are part of the speech around them (breaths, stops between words).
 BRIDGE_SECONDS = 0.3
 # Voiced runs shorter than this are clicks or bumps, not words.
@@ -43,54 +52,84 @@ class SpeechRegion:
         return self.end - self.start
 
 
+@dataclass(frozen=True)
+class Frame:
+    """An analysis frame from ``start`` seconds: RMS level in dBFS (of the 20 ms around it) and
+    spectral flatness (0 a pure tone, 1 white noise)."""
+
+    start: float
+    level: float
+    flatness: float
+
+
 def detect_speech(path: Path, ffmpeg: str) -> tuple[SpeechRegion, ...]:
     """The speech regions of the audio file at ``path``, in order; empty when nothing is spoken."""
-    return speech_regions(frame_levels(path, ffmpeg))
+    return speech_regions(measure_frames(path, ffmpeg))
 
 
 def speech_seconds(regions: Sequence[SpeechRegion]) -> float:
     return round(sum(region.seconds for region in regions), 3)
 
 
-def frame_levels(path: Path, ffmpeg: str) -> list[float]:
-    """RMS level (dBFS) of each 20 ms frame of the voice band (100 Hz to 7 kHz), in one ffmpeg pass."""
+def measure_frames(path: Path, ffmpeg: str) -> list[Frame]:
+    """Level and flatness along the voice band (100 Hz to 7 kHz) of the file, in one ffmpeg pass."""
     frame = round(_SAMPLE_RATE * FRAME_SECONDS)
     graph = (
         f"aresample={_SAMPLE_RATE},highpass=f=100,lowpass=f=7000,asetnsamples=n={frame}:p=0,"
         "astats=metadata=1:reset=1:measure_perchannel=none:measure_overall=RMS_level,"
-        f"ametadata=mode=print:key={_LEVEL_KEY}:file=-"
+        "aspectralstats=win_size=256:measure=flatness,"
+        "ametadata=mode=print:file=-"
     )
     argv = [ffmpeg, "-nostdin", "-v", "error", "-i", str(path), "-ac", "1", "-af", graph, "-f", "null", "-"]
     completed = subprocess.run(argv, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         reason = completed.stderr.strip().splitlines()[-1:] or ["unknown error"]
         raise FFmpegError(f"could not analyse {path.name} for speech: {reason[0]}")
-    return [_level(line) for line in completed.stdout.splitlines() if line.startswith(_LEVEL_KEY)]
+    return _parse_frames(completed.stdout)
 
 
-def _level(line: str) -> float:
-    value = float(line.partition("=")[2])
+def _parse_frames(printed: str) -> list[Frame]:
+    """``ametadata`` prints ``frame:N pts:P pts_time:T``, then a ``key=value`` line per measurement."""
+    frames: list[Frame] = []
+    start, values = 0.0, dict[str, float]()
+    for line in [*printed.splitlines(), "frame:end pts_time:0"]:
+        if line.startswith("frame:"):
+            if _LEVEL_KEY in values and _FLATNESS_KEY in values:
+                frames.append(Frame(start, values[_LEVEL_KEY], values[_FLATNESS_KEY]))
+            start, values = float(line.rpartition("pts_time:")[2]), {}
+        else:
+            key, _, value = line.partition("=")
+            values[key] = _finite(value)
+    return frames
+
+
+def _finite(text: str) -> float:
+    value = float(text)
     return value if math.isfinite(value) else -120.0
 
 
-def speech_regions(levels: Sequence[float]) -> tuple[SpeechRegion, ...]:
-    """Regions of frames above the adaptive threshold, with short pauses bridged and clicks dropped."""
-    if not levels:
+def speech_regions(frames: Sequence[Frame]) -> tuple[SpeechRegion, ...]:
+    """Regions of voiced frames, with short pauses bridged and clicks dropped."""
+    if not frames:
         return ()
-    ordered = sorted(levels)
-    noise_floor = ordered[int(NOISE_PERCENTILE * (len(ordered) - 1))]
-    threshold = max(ABSOLUTE_FLOOR_DB, noise_floor + ABOVE_NOISE_DB)
-    runs = _voiced_runs([level > threshold for level in levels])
-    bridged: list[tuple[int, int]] = []
-    for start, end in runs:
-        if bridged and (start - bridged[-1][1]) * FRAME_SECONDS < BRIDGE_SECONDS:
+    levels = sorted(frame.level for frame in frames)
+    above_noise = levels[int(NOISE_PERCENTILE * (len(levels) - 1))] + ABOVE_NOISE_DB
+    voiced = [
+        frame.level > ABSOLUTE_FLOOR_DB and (frame.level > above_noise or frame.flatness < HARMONIC_FLATNESS)
+        for frame in frames
+    ]
+    step = frames[1].start - frames[0].start if len(frames) > 1 else FRAME_SECONDS
+    bridged: list[tuple[float, float]] = []
+    for first, last in _voiced_runs(voiced):
+        start, end = frames[first].start, frames[last - 1].start + step
+        if bridged and start - bridged[-1][1] < BRIDGE_SECONDS:
             bridged[-1] = (bridged[-1][0], end)
         else:
             bridged.append((start, end))
     return tuple(
-        SpeechRegion(round(start * FRAME_SECONDS, 3), round(end * FRAME_SECONDS, 3))
+        SpeechRegion(round(start, 3), round(end, 3))
         for start, end in bridged
-        if (end - start) * FRAME_SECONDS >= MIN_SPEECH_SECONDS
+        if end - start >= MIN_SPEECH_SECONDS
     )
 
 
@@ -110,10 +149,12 @@ def _voiced_runs(voiced: Sequence[bool]) -> list[tuple[int, int]]:
 
 
 def cut_audio(path: Path, start: float, end: float, target: Path, ffmpeg: str) -> Path:
-    """``start``..``end`` of ``path`` as 16 kHz mono wav at ``target`` (exact: decoded, not copied)."""
+    """``start``..``end`` of ``path`` as an mp3 at ``target``, in the chunks' format (mono 64 kbit/s,
+    22.05 kHz), cut exactly (decoded and encoded again, not stream-copied at frame boundaries)."""
     argv = [
         ffmpeg, "-nostdin", "-v", "error", "-y", "-ss", f"{start:.3f}", "-t", f"{end - start:.3f}",
-        "-i", str(path), "-ac", "1", "-ar", str(_SAMPLE_RATE), "-c:a", "pcm_s16le", str(target),
+        "-i", str(path), "-ac", "1", "-ar", "22050", "-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3",
+        str(target),
     ]  # fmt: skip
     completed = subprocess.run(argv, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
