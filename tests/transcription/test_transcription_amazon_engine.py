@@ -21,6 +21,7 @@ from moto import mock_aws
 from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError, PermanentTranscriptionError, RetryableTranscriptionError
 from mediascribe.transcription.amazon_engine import AmazonOptions, AmazonTranscribeEngine
+from mediascribe.transcription.catalog import model_spec
 from mediascribe.transcription.engine import StoredAudio, StoredAudioEngine
 from mediascribe.transcription.factory import create_engine
 from mediascribe.transcription.models import EngineResult
@@ -270,3 +271,10 @@ def test_a_redacted_request_without_redacted_results_is_an_error(server: FakeTra
     engine = AmazonTranscribeEngine(AmazonOptions(languages=("en",), redact_pii=True), client=client(server))
     with pytest.raises(RetryableTranscriptionError, match="without the redacted transcript"):
         transcribe(engine, "short")
+
+
+def test_the_catalog_plans_amazon_chunks_by_its_own_limits() -> None:
+    spec = model_spec(Settings(transcription_engine="amazon"))
+    assert (spec.engine, spec.max_audio_seconds, spec.max_request_bytes) == ("amazon", 3600.0, 500_000_000)
+    assert spec.returns_timestamps and spec.returns_speakers and not spec.accepts_prompt
+    assert AmazonTranscribeEngine(AmazonOptions(), client=object()).model == spec.name

@@ -30,13 +30,13 @@ from mediascribe.errors import (
     RetryableTranscriptionError,
     TranscriptionError,
 )
+from mediascribe.transcription.catalog import AMAZON_MODEL
 from mediascribe.transcription.engine import StoredAudio
 from mediascribe.transcription.models import EngineResult, Segment, Word
 from mediascribe.transcription.uploads import ensure_uploadable
 
 logger = logging.getLogger(__name__)
 
-MODEL_NAME = "transcribe-audio"
 # Base language codes TranscribeAudio accepts (botocore ``SyncLanguage``), and those it can redact in.
 SYNC_LANGUAGES = frozenset({"en", "es", "fr", "it", "de", "ja", "pt", "ko", "zh-CN", "zh-TW", "zh-HK"})
 REDACTION_LANGUAGES = ("en", "es", "fr", "it", "de", "pt")
@@ -159,7 +159,7 @@ class AmazonTranscribeEngine:
 
     @property
     def model(self) -> str:
-        return MODEL_NAME
+        return AMAZON_MODEL.name
 
     @property
     def options(self) -> AmazonOptions:

@@ -145,7 +145,21 @@ LOCAL_MODEL = ModelSpec(
     accepts_languages=False,
 )
 
-# Amazon Transcribe's entry belongs here, next to LOCAL_MODEL, and its engine kind in ``model_spec``.
+# Amazon Transcribe's synchronous TranscribeAudio (botocore ``transcribe/2017-10-26``): 0.5 s to 1 hour
+# of audio read from S3 (up to 500 MB), word times and speaker labels in the response; vocabulary,
+# languages and PII redaction are request options, and there is no free-text prompt.
+AMAZON_MODEL = ModelSpec(
+    engine="amazon",
+    name="transcribe-audio",
+    max_request_bytes=500 * 1000 * 1000,
+    max_audio_seconds=3600.0,
+    response_formats=frozenset({"json"}),
+    returns_timestamps=True,
+    returns_speakers=True,
+    accepts_prompt=False,
+    accepts_keywords=True,
+    accepts_languages=True,
+)
 
 
 def configured_engine(settings: Settings) -> EngineKind:
@@ -153,7 +167,7 @@ def configured_engine(settings: Settings) -> EngineKind:
     choice = settings.transcription_engine
     if choice == "auto":
         return "openai" if settings.openai_api_key or settings.openai_api_key_secret else "local"
-    return choice  # type: ignore[return-value]
+    return choice
 
 
 def model_spec(settings: Settings) -> ModelSpec:
@@ -161,6 +175,8 @@ def model_spec(settings: Settings) -> ModelSpec:
     engine = configured_engine(settings)
     if engine == "local":
         return LOCAL_MODEL
+    if engine == "amazon":
+        return AMAZON_MODEL
     return configured_openai_model(settings)
 
 

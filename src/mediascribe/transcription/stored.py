@@ -1,0 +1,45 @@
+"""Transcribing a chunk that the engine reads from S3 itself: nothing is downloaded into the function."""
+
+from __future__ import annotations
+
+import logging
+
+from mediascribe.transcription.cues import shape_cues
+from mediascribe.transcription.engine import StoredAudio, StoredAudioEngine
+from mediascribe.transcription.models import ChunkTranscript
+
+logger = logging.getLogger(__name__)
+
+
+async def transcribe_stored_chunk(
+    engine: StoredAudioEngine,
+    index: int,
+    audio: StoredAudio,
+    offset_seconds: float,
+    *,
+    duration_seconds: float | None = None,
+) -> ChunkTranscript:
+    """The chunk at ``audio`` as cue-shaped segments with the engine's own word times and speakers.
+
+    The engine's word times are what the cues are cut along (there is no local audio to find the
+    speech in), and its segments span only words, so ``speech_seconds`` is their total length.
+    """
+    result = await engine.transcribe_stored(audio)
+    cues = tuple(shape_cues(result.segments))
+    text = " ".join(cue.text for cue in cues) if cues else result.text.strip()
+    speech = round(sum(s.end - s.start for s in result.segments), 3)
+    logger.info(
+        "chunk transcribed",
+        extra={"chunk_index": index, "engine": engine.name, "chars": len(text), "speech_seconds": speech},
+    )
+    duration = duration_seconds if duration_seconds is not None else result.duration_seconds
+    return ChunkTranscript(
+        index=index,
+        text=text,
+        segments=cues,
+        duration_seconds=duration,
+        offset_seconds=offset_seconds,
+        engine=engine.name,
+        model=engine.model,
+        speech_seconds=speech,
+    )
