@@ -14,9 +14,11 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["auto", "openai", "local"],
         help="transcription engine (default: auto = OpenAI with a key, else offline)",
     )
-    transcribe.add_argument("--model", metavar="M", help="OpenAI model name (default whisper-1)")
+    transcribe.add_argument("--model", metavar="M", help="OpenAI model name (default gpt-transcribe)")
     transcribe.add_argument(
         "--max-chunk-size", type=int, metavar="BYTES", help="largest audio chunk sent to the engine"
     )
@@ -160,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     _configure_logging(args.verbose)
     previous = signal.signal(signal.SIGTERM, _raise_stopped)
     try:
-        return args.run(args)
+        code: int = args.run(args)
+        return code
     except (MediascribeError, ValueError) as exc:
         print(f"mediascribe: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, ConfigurationError | InvalidJobIdError) else EXIT_FAILED
@@ -177,6 +180,11 @@ def run_transcribe(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if not args.template.is_file():
         print(f"mediascribe: template {args.template} not found", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        _warn_about_the_model(_environment(args))
+    except ConfigurationError as exc:
+        print(f"mediascribe: {exc}", file=sys.stderr)
         return EXIT_USAGE
     from mediascribe.local.job import transcribe_file
     from mediascribe.local.progress import ProgressBar
@@ -336,6 +344,16 @@ def _report(status: dict[str, Any], written: dict[str, Path], *, as_json: bool) 
         return EXIT_SKIPPED
     print(f"mediascribe: failed: {status.get('error') or state}", file=sys.stderr)
     return EXIT_FAILED
+
+
+def _warn_about_the_model(environment: dict[str, str]) -> None:
+    """Refuse a shut-down model before the run starts; say so when the model ends within 90 days."""
+    from mediascribe.transcription.catalog import model_notice, model_spec
+
+    settings = Settings.from_env({**os.environ, **environment})
+    notice = model_notice(model_spec(settings), today=date.today())
+    if notice:
+        print(f"mediascribe: warning: {notice}", file=sys.stderr)
 
 
 def _environment(args: argparse.Namespace) -> dict[str, str]:
