@@ -43,6 +43,8 @@ def finalize(runtime: Runtime, request: FinalizeRequest) -> FinalizeResult:
         "chunk_count": transcript.chunk_count,
         "model": transcript.model,
         "audio_seconds": transcript.audio_seconds,
+        "speech_seconds": transcript.speech_seconds,
+        "speakers": len(transcript.speakers),
         "characters": len(transcript.text),
     }
     completed = runtime.jobs.complete(job_id, transcript.text, result)

@@ -7,7 +7,7 @@ import logging
 
 from mediascribe.errors import InvalidObjectKeyError
 from mediascribe.storage import JobKeys
-from mediascribe.transcription.runner import transcribe_chunk
+from mediascribe.transcription.runner import speech_timing, transcribe_chunk
 from mediascribe.workflow.contracts import ChunkEntry, ChunkRequest, ChunkResult
 from mediascribe.workflow.runtime import Runtime
 from mediascribe.workspace import job_workspace
@@ -44,6 +44,7 @@ def _transcribe_to_s3(
                 path,
                 chunk.offset,
                 duration_seconds=chunk.duration,
+                timing=speech_timing(runtime.settings),
             )
         )
         path.unlink()
