@@ -197,7 +197,8 @@ class FakeTranscriptionServer:
     """Threaded HTTP server answering ``POST /v1/audio/transcriptions`` like the real API.
 
     ``requests`` lists every request seen; ``max_in_flight`` is the most it handled at once, which
-    shows whether a client really sent chunks concurrently.
+    shows whether a client really sent chunks concurrently; ``request_seconds`` holds how long each
+    transcription request took from its arrival to its answer.
     """
 
     def __init__(
@@ -237,6 +238,7 @@ class FakeTranscriptionServer:
         self.requests: list[RecordedRequest] = []
         self._in_flight = 0
         self.max_in_flight = 0
+        self.request_seconds: list[float] = []
         # Chat Completions (notes) are answered by their own section at the end of this module.
         self.chat = ChatCompletions()
         self._httpd: ThreadingHTTPServer | None = None
@@ -597,10 +599,13 @@ def _handler_for(server: FakeTranscriptionServer) -> type[BaseHTTPRequestHandler
                 _answer_chat(self, server.chat, server._api_key)
                 return
             server._enter()
+            started = time.monotonic()
             try:
                 self._handle()
             finally:
                 server._leave()
+                with server._lock:
+                    server.request_seconds.append(time.monotonic() - started)
 
         def _handle(self) -> None:
             body = self._read_body()
