@@ -18,15 +18,10 @@ from mediascribe.transcription.cues import shape_cues
 from mediascribe.transcription.engine import TranscriptionEngine
 from mediascribe.transcription.models import ChunkTranscript, EngineResult, Segment
 from mediascribe.transcription.speech import SpeechRegion, cut_audio, detect_speech, speech_seconds
-from mediascribe.transcription.timing import (
-    PIECE_PADDING_SECONDS,
-    Piece,
-    on_speech,
-    plan_pieces,
-    segments_from_text,
-)
+from mediascribe.transcription.timing import Piece, on_speech, plan_pieces, segments_from_text
 
 T = TypeVar("T")
+WHOLE_CHUNK_SLACK_SECONDS = 1.0
 
 logger = logging.getLogger(__name__)
 
@@ -151,13 +146,14 @@ async def _transcribe_pieces(
     """Each piece as its own request (bounded concurrency), its text spread over its regions.
 
     A piece is cut into a folder of its own under the chunk's file name, so every request looks like
-    the chunk it came from; a piece that is the whole chunk is sent as the chunk file itself.
+    the chunk it came from; a single piece that leaves out less than ``WHOLE_CHUNK_SLACK_SECONDS``
+    of the chunk is sent as the chunk file itself (cutting would save too little to pay for it).
     """
     semaphore = asyncio.Semaphore(timing.max_concurrent_pieces)
 
     async def one(number: int, piece: Piece, folder: Path) -> list[Segment]:
         async with semaphore:
-            if piece.start <= PIECE_PADDING_SECONDS and piece.end >= duration - PIECE_PADDING_SECONDS:
+            if len(pieces) == 1 and duration - (piece.end - piece.start) < WHOLE_CHUNK_SLACK_SECONDS:
                 result = await engine.transcribe_file(path)
             else:
                 target = folder / f"piece-{number:04d}" / path.name
