@@ -134,8 +134,9 @@ def report(result: dict[str, float], jobs: int, chunks: int) -> str:
         f"| {result['api_cpu_ms']:.1f} ms | {result['http_calls']:.0f} HTTP calls "
         f"| {result['ratio']:.2f} / {result['cpu_ratio']:.2f} |\n\n"
         f"Per HTTP call the Data API adapter adds {result['per_call_ms']:.2f} ms of wall time, of which "
-        f"{result['per_call_cpu_ms']:.2f} ms is client CPU (request building, SigV4 signing, parsing). Each "
-        "repository call is BeginTransaction, its statements and CommitTransaction. The real service adds "
+        f"{result['per_call_cpu_ms']:.2f} ms is client CPU (request building, SigV4 signing, parsing). A "
+        "repository call of one statement is one ExecuteStatement; create and complete are BeginTransaction, "
+        "their statements and CommitTransaction. The real service adds "
         "its network round trip per HTTP call on top; next to a job's minutes of transcription both "
         "are small.\n"
     )

@@ -92,10 +92,14 @@ class DataApiExecutor:
         self._call("commit_transaction", transactionId=transaction_id)
         return result
 
+    def execute(self, sql: str, params: Params | None = None) -> list[Row]:
+        """One statement without ``transactionId``: the service commits it on its own, in one call."""
+        return self.statement(sql, params, None)
+
     def close(self) -> None:
         """Nothing to close: the Data API holds no connection on this side."""
 
-    def execute(self, sql: str, params: Params | None, transaction_id: str | None) -> list[Row]:
+    def statement(self, sql: str, params: Params | None, transaction_id: str | None) -> list[Row]:
         statement, parameters = encode_statement(sql, params or {})
         request: dict[str, Any] = {"sql": statement, "parameters": parameters, "includeResultMetadata": True}
         if transaction_id is not None:
@@ -145,7 +149,7 @@ class _DataApiTransaction:
         self._transaction_id = transaction_id
 
     def execute(self, sql: str, params: Params | None = None) -> list[Row]:
-        return self._executor.execute(sql, params, self._transaction_id)
+        return self._executor.statement(sql, params, self._transaction_id)
 
 
 # --- parameters -----------------------------------------------------------------------------------

@@ -97,7 +97,10 @@ class Database:
             for attempt in range(1, self._attempts + 1):
                 try:
                     connection = self._connect()
-                    with connection, connection.cursor() as cursor:
+                    with (
+                        connection,
+                        connection.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cursor,
+                    ):
                         return work(_CursorTransaction(cursor))
                 except _TRANSIENT_ERRORS as exc:
                     last_error = exc
@@ -111,6 +114,10 @@ class Database:
             raise DatabaseUnavailableError(
                 f"database unavailable after {self._attempts} attempts: {_describe(last_error)}"
             ) from last_error
+
+    def execute(self, sql: str, params: Params | None = None) -> list[Row]:
+        """One statement in a transaction of its own."""
+        return self.run(lambda transaction: transaction.execute(sql, params))
 
     def close(self) -> None:
         with self._lock:

@@ -50,8 +50,16 @@ class Transaction(Protocol):
 
 
 class Executor(Protocol):
-    """Runs units of work, each in one transaction: committed if it returns, rolled back if it raises."""
+    """Runs units of work, each in one transaction: committed if it returns, rolled back if it raises.
+
+    ``execute`` is the short form for a unit of one statement. Its signature is the transaction's, so
+    code that reads or writes with one statement takes either an executor or a transaction.
+    """
 
     def run(self, work: Callable[[Transaction], T]) -> T: ...
+
+    def execute(self, sql: str, params: Params | None = None) -> list[Row]:
+        """Run one statement in a transaction of its own (one round trip on the Data API)."""
+        ...
 
     def close(self) -> None: ...

@@ -35,6 +35,7 @@ MAX_TEXT_CHARS = 8000
 # 12,000 characters are at most 48 KB of UTF-8, and 16 of them stay under 1 MiB with JSON escapes.
 CONTENT_SLICE_CHARS = 12_000
 CONTENT_SLICES_PER_CALL = 16
+_CHARS_PER_BATCH = CONTENT_SLICE_CHARS * CONTENT_SLICES_PER_CALL
 
 _UNFINISHED = (JobStatus.PENDING, JobStatus.PROCESSING)
 
@@ -60,6 +61,17 @@ def _update_job(assignments: str, condition: str = "TRUE") -> str:
         SELECT {_JOB_COLUMNS} FROM j JOIN assets a ON a.id = j.asset_id
     """  # noqa: S608
 
+
+# Record what probing found on the asset and return the joined job, in one statement.
+_RECORD_MEDIA = f"""
+    WITH a AS (
+        UPDATE assets SET media_type = %(media_type)s, duration_seconds = %(duration)s
+        FROM assets_processing_jobs j
+        WHERE j.asset_id = assets.id AND j.id = %(id)s AND j.status = ANY(CAST(%(allowed)s AS text[]))
+        RETURNING assets.*
+    )
+    SELECT {_JOB_COLUMNS} FROM assets_processing_jobs j JOIN a ON a.id = j.asset_id
+"""  # noqa: S608
 
 _START = _update_job("""
     status = 'processing',
@@ -170,46 +182,44 @@ class JobRepository:
 
     def get(self, job_id: str) -> Job:
         job_id = validate_job_id(job_id)
-        return self._db.run(lambda transaction: _fetch(transaction, job_id))
+        return _fetch(self._db, job_id)
 
     def get_content(self, job_id: str) -> str | None:
         """The transcript text; kept out of ``Job`` because it can be megabytes long.
 
-        Read in slices of ``CONTENT_SLICE_CHARS`` within one transaction, so a long transcript never
-        meets a per-row or per-response limit and the slices belong to one version of the text.
+        Read in slices of ``CONTENT_SLICE_CHARS``, so a long transcript never meets a per-row or
+        per-response limit. A text that fits in one batch takes one statement; a longer one is read
+        whole within one transaction, so all slices belong to one version of the text.
         """
         job_id = validate_job_id(job_id)
+        first = _content_batch(self._db, job_id, 1)
+        if not first:
+            raise JobNotFoundError(f"no job {job_id}")
+        total = first[0]["chars"]
+        if total is None:
+            return None
+        if total <= _CHARS_PER_BATCH:
+            return "".join(row["part"] for row in first)
 
-        def work(transaction: Transaction) -> str | None:
-            rows = transaction.execute(
-                "SELECT char_length(a.content) AS chars FROM assets_processing_jobs j "
-                "JOIN assets a ON a.id = j.asset_id WHERE j.id = %(id)s",
-                {"id": uuid.UUID(job_id)},
+        def read_all(transaction: Transaction) -> str:
+            starts = range(1, total + 1, _CHARS_PER_BATCH)
+            return "".join(
+                row["part"] for start in starts for row in _content_batch(transaction, job_id, start)
             )
-            if not rows:
-                raise JobNotFoundError(f"no job {job_id}")
-            total = rows[0]["chars"]
-            if total is None:
-                return None
-            return "".join(_read_slices(transaction, job_id, total))
 
-        return self._db.run(work)
+        return self._db.run(read_all)
 
     def notes(self, job_id: str) -> tuple[str | None, dict[str, Any] | None]:
         """The asset's generated title and its notes document (``None`` when never written)."""
         job_id = validate_job_id(job_id)
-
-        def work(transaction: Transaction) -> tuple[str | None, dict[str, Any] | None]:
-            rows = transaction.execute(
-                "SELECT a.title, a.notes FROM assets_processing_jobs j JOIN assets a ON a.id = j.asset_id "
-                "WHERE j.id = %(id)s",
-                {"id": uuid.UUID(job_id)},
-            )
-            if not rows:
-                raise JobNotFoundError(f"no job {job_id}")
-            return rows[0]["title"], rows[0]["notes"]
-
-        return self._db.run(work)
+        rows = self._db.execute(
+            "SELECT a.title, a.notes FROM assets_processing_jobs j JOIN assets a ON a.id = j.asset_id "
+            "WHERE j.id = %(id)s",
+            {"id": uuid.UUID(job_id)},
+        )
+        if not rows:
+            raise JobNotFoundError(f"no job {job_id}")
+        return rows[0]["title"], rows[0]["notes"]
 
     def set_notes(self, job_id: str, notes: dict[str, Any], title: str | None = None) -> None:
         """Store the notes of a completed job; ``title`` (when given) becomes the asset's title.
@@ -249,27 +259,18 @@ class JobRepository:
     def record_media(self, job_id: str, media_type: str, duration_seconds: float | None) -> Job:
         """Store what probing found out about the asset, while the job is still unfinished."""
         job_id = validate_job_id(job_id)
-
-        def work(transaction: Transaction) -> Job:
-            updated = transaction.execute(
-                """
-                UPDATE assets a SET media_type = %(media_type)s, duration_seconds = %(duration)s
-                FROM assets_processing_jobs j
-                WHERE j.asset_id = a.id AND j.id = %(id)s AND j.status = ANY(CAST(%(allowed)s AS text[]))
-                RETURNING a.id
-                """,
-                {
-                    "media_type": str(media_type),
-                    "duration": None if duration_seconds is None else float(duration_seconds),
-                    "id": uuid.UUID(job_id),
-                    "allowed": [str(s) for s in _UNFINISHED],
-                },
-            )
-            if not updated:
-                _refuse(transaction, job_id, "record media of")
-            return _fetch(transaction, job_id)
-
-        return self._db.run(work)
+        rows = self._db.execute(
+            _RECORD_MEDIA,
+            {
+                "media_type": str(media_type),
+                "duration": None if duration_seconds is None else float(duration_seconds),
+                "id": uuid.UUID(job_id),
+                "allowed": [str(s) for s in _UNFINISHED],
+            },
+        )
+        if not rows:
+            _refuse(self._db, job_id, "record media of")
+        return Job.from_row(rows[0])
 
     def update_progress(self, job_id: str, progress: int, stage: str) -> Job:
         """Raise progress to ``progress`` (capped at 99) and name the stage; lower values are ignored."""
@@ -308,19 +309,15 @@ class JobRepository:
             "span": CHUNKS_SPAN_PROGRESS,
             "ceiling": MAX_RUNNING_PROGRESS,
         }
-
-        def work(transaction: Transaction) -> Job:
-            rows = transaction.execute(_CHUNK_FINISHED, params)
-            if rows:
-                return Job.from_row(rows[0])
-            current = _fetch(transaction, job_id)
-            if current.status is not JobStatus.PROCESSING:
-                _refuse(transaction, job_id, "finish a chunk of")
-            if current.chunks_total is None:
-                raise IllegalTransitionError(f"job {job_id} has no chunk total yet")
-            raise ValueError(f"chunk index {chunk_index} is outside 0..{current.chunks_total - 1}")
-
-        return self._db.run(work)
+        rows = self._db.execute(_CHUNK_FINISHED, params)
+        if rows:
+            return Job.from_row(rows[0])
+        current = _fetch(self._db, job_id)
+        if current.status is not JobStatus.PROCESSING:
+            _illegal(job_id, "finish a chunk of", current)
+        if current.chunks_total is None:
+            raise IllegalTransitionError(f"job {job_id} has no chunk total yet")
+        raise ValueError(f"chunk index {chunk_index} is outside 0..{current.chunks_total - 1}")
 
     def complete(self, job_id: str, content: str, result: dict[str, Any]) -> Job:
         """processing → completed at 100% with the transcript in ``assets.content``, in one transaction.
@@ -386,96 +383,85 @@ class JobRepository:
         """
         if older_than_seconds < 0:
             raise ValueError("older_than_seconds must not be negative")
-
-        def work(transaction: Transaction) -> list[str]:
-            rows = transaction.execute(
-                """
-                UPDATE assets_processing_jobs
-                SET status = 'failed', finished_at = now(),
-                    error = 'job stopped making progress', cause = %(cause)s
-                WHERE status IN ('pending', 'processing')
-                  AND updated_at < now() - make_interval(secs => %(age)s)
-                RETURNING id
-                """,
-                {
-                    "age": float(older_than_seconds),
-                    "cause": f"no update for more than {older_than_seconds:g} s",
-                },
-            )
-            return sorted(str(row["id"]) for row in rows)
-
-        return self._db.run(work)
+        rows = self._db.execute(
+            """
+            UPDATE assets_processing_jobs
+            SET status = 'failed', finished_at = now(),
+                error = 'job stopped making progress', cause = %(cause)s
+            WHERE status IN ('pending', 'processing')
+              AND updated_at < now() - make_interval(secs => %(age)s)
+            RETURNING id
+            """,
+            {"age": float(older_than_seconds), "cause": f"no update for more than {older_than_seconds:g} s"},
+        )
+        return sorted(str(row["id"]) for row in rows)
 
     # --- helpers -------------------------------------------------------------------------------
 
     def _transition(
         self, job_id: str, action: str, statement: str, allowed: Iterable[JobStatus], **params: Any
     ) -> Job:
+        """One guarded statement; only a refusal reads the job again to say why."""
         job_id = validate_job_id(job_id)
         allowed_values = [str(s) for s in allowed]
-
-        def work(transaction: Transaction) -> Job:
-            rows = transaction.execute(
-                statement, {"id": uuid.UUID(job_id), "allowed": allowed_values, **params}
-            )
-            if not rows:
-                _refuse(transaction, job_id, action)
-            return Job.from_row(rows[0])
-
-        return self._db.run(work)
+        rows = self._db.execute(statement, {"id": uuid.UUID(job_id), "allowed": allowed_values, **params})
+        if not rows:
+            _refuse(self._db, job_id, action)
+        return Job.from_row(rows[0])
 
     def _settle(self, job_id: str, action: str, statement: str, target: JobStatus, **params: Any) -> Job:
         """A transition into a final status that returns the job unchanged if it is already there."""
         job_id = validate_job_id(job_id)
-
-        def work(transaction: Transaction) -> Job:
-            rows = transaction.execute(
-                statement, {"id": uuid.UUID(job_id), "allowed": [str(s) for s in _UNFINISHED], **params}
-            )
-            if rows:
-                return Job.from_row(rows[0])
-            current = _fetch(transaction, job_id)
-            if current.status is target:
-                return current
-            _refuse(transaction, job_id, action)
-
-        return self._db.run(work)
+        rows = self._db.execute(
+            statement, {"id": uuid.UUID(job_id), "allowed": [str(s) for s in _UNFINISHED], **params}
+        )
+        if rows:
+            return Job.from_row(rows[0])
+        current = _fetch(self._db, job_id)
+        if current.status is target:
+            return current
+        _illegal(job_id, action, current)
 
 
-def _fetch(transaction: Transaction, job_id: str) -> Job:
-    rows = transaction.execute(f"{_SELECT_JOB} WHERE j.id = %(id)s", {"id": uuid.UUID(job_id)})
+def _fetch(statements: Transaction, job_id: str) -> Job:
+    """The job; ``statements`` is a transaction or, for a read on its own, the executor."""
+    rows = statements.execute(f"{_SELECT_JOB} WHERE j.id = %(id)s", {"id": uuid.UUID(job_id)})
     if not rows:
         raise JobNotFoundError(f"no job {job_id}")
     return Job.from_row(rows[0])
 
 
-def _read_slices(transaction: Transaction, job_id: str, total_chars: int) -> Iterable[str]:
-    """The content of ``job_id`` in order, ``CONTENT_SLICES_PER_CALL`` slices per statement."""
-    per_call = CONTENT_SLICE_CHARS * CONTENT_SLICES_PER_CALL
-    for first in range(1, max(total_chars, 1) + 1, per_call):
-        rows: list[Row] = transaction.execute(
-            """
-            SELECT substr(a.content, s, CAST(%(size)s AS integer)) AS part
-            FROM assets_processing_jobs j JOIN assets a ON a.id = j.asset_id,
-                 generate_series(CAST(%(first)s AS integer),
-                                 LEAST(CAST(%(last)s AS integer), GREATEST(char_length(a.content), 1)),
-                                 CAST(%(size)s AS integer)) AS s
-            WHERE j.id = %(id)s
-            ORDER BY s
-            """,
-            {
-                "id": uuid.UUID(job_id),
-                "size": CONTENT_SLICE_CHARS,
-                "first": first,
-                "last": first + per_call - 1,
-            },
-        )
-        yield from (row["part"] for row in rows)
+def _content_batch(statements: Transaction, job_id: str, first: int) -> list[Row]:
+    """The content's length and up to ``CONTENT_SLICES_PER_CALL`` slices from character ``first`` on.
+
+    One row per slice (one row of NULLs for a job without content); no rows for an unknown job.
+    """
+    return statements.execute(
+        """
+        SELECT char_length(a.content) AS chars, substr(a.content, s, CAST(%(size)s AS integer)) AS part
+        FROM assets_processing_jobs j JOIN assets a ON a.id = j.asset_id
+        CROSS JOIN LATERAL generate_series(
+            CAST(%(first)s AS integer),
+            LEAST(CAST(%(last)s AS integer), GREATEST(char_length(a.content), 1)),
+            CAST(%(size)s AS integer)) AS s
+        WHERE j.id = %(id)s
+        ORDER BY s
+        """,
+        {
+            "id": uuid.UUID(job_id),
+            "size": CONTENT_SLICE_CHARS,
+            "first": first,
+            "last": first + _CHARS_PER_BATCH - 1,
+        },
+    )
 
 
-def _refuse(transaction: Transaction, job_id: str, action: str) -> NoReturn:
+def _refuse(statements: Transaction, job_id: str, action: str) -> NoReturn:
     """Explain why a guarded update matched no row: the job is missing or in the wrong status."""
-    current = _fetch(transaction, job_id)
+    _illegal(job_id, action, _fetch(statements, job_id))
+
+
+def _illegal(job_id: str, action: str, current: Job) -> NoReturn:
     raise IllegalTransitionError(f"cannot {action} job {job_id}: it is {current.status}")
 
 
