@@ -18,6 +18,7 @@ from mediascribe.transcription.catalog import (
     model_spec,
     openai_model_spec,
     requested_languages,
+    single_language,
 )
 
 TODAY = date(2026, 11, 30)
@@ -146,6 +147,8 @@ def test_the_shutdown_warning_is_logged_once_per_process(
 
 
 def test_languages_are_a_comma_list() -> None:
+    assert single_language(Settings(transcription_language="en")) == "en"
+    assert single_language(Settings(transcription_language="en,de")) is None
     assert requested_languages(Settings()) == ()
     assert requested_languages(Settings(transcription_language="en")) == ("en",)
     assert requested_languages(Settings(transcription_language=" en, de ,")) == ("en", "de")

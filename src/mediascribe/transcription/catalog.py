@@ -266,3 +266,9 @@ def requested_languages(settings: Settings) -> tuple[str, ...]:
     """TRANSCRIPTION_LANGUAGE as a list: one ISO-639-1 code, or several separated by commas."""
     raw = settings.transcription_language or ""
     return tuple(code.strip() for code in raw.split(",") if code.strip())
+
+
+def single_language(settings: Settings) -> str | None:
+    """The one language to force on an engine that takes only one; several mean detect it."""
+    languages = requested_languages(settings)
+    return languages[0] if len(languages) == 1 else None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError, PermanentTranscriptionError
+from mediascribe.transcription.catalog import single_language
 from mediascribe.transcription.models import EngineResult, Segment, Word
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class LocalWhisperEngine:
         return cls(
             model_path=Path(settings.local_model_path) if settings.local_model_path else None,
             compute_type=settings.local_compute_type,
-            language=settings.transcription_language,
+            language=single_language(settings),
             prompt=settings.transcription_prompt,
         )
 
