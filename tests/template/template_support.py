@@ -38,6 +38,7 @@ RESOURCE_STAR_ACTIONS: Mapping[str, str] = {
     "logs:DescribeResourcePolicies": "log group resource policies for vended delivery support only *",
     "logs:DescribeLogGroups": "listing log groups has no resource-level permissions",
     "cloudwatch:PutMetricData": "CloudWatch metrics have no resource-level permissions",
+    "transcribe:TranscribeAudio": "a synchronous transcription creates no Transcribe resource to name",
 }
 
 # SAM policy templates the template may use: each expands to actions on the one resource passed in.
@@ -138,14 +139,14 @@ def resource_is_too_wide(resource: Any) -> bool:
     """True for "*", anything of a service, or every object of a bucket; a prefix wildcard is fine.
 
     ``arn:...:::bucket/${UploadPrefix}*`` and ``arn:...:::bucket/uploads/*`` name the objects under
-    one prefix, while ``arn:...:::bucket/*`` or ``arn:aws:s3:::*`` name everything.
+    one prefix (so does ``arn:...:::bucket/${WorkPrefix}*/chunks/*``, a part of them), while
+    ``arn:...:::bucket/*`` or ``arn:aws:s3:::*`` name everything.
     """
     text = literal_text(resource)
     if text is None or "*" not in text:
         return False
-    if text.count("*") > 1 or not text.endswith("*"):
-        return True
-    scope = text[:-1].rsplit(":", 1)[-1]
+    # What the first wildcard may stand for decides: ``${WorkPrefix}*/chunks/*`` is within one prefix.
+    scope = text.split("*", 1)[0].rsplit(":", 1)[-1]
     whole_bucket = scope.endswith("/") and scope.count("/") == 1
     return scope == "" or whole_bucket
 

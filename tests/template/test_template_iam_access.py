@@ -17,6 +17,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws, settings
+from template_render import Rendered
 from template_support import as_list, functions, s3_policies
 
 from mediascribe.ids import job_id_for_object
@@ -44,7 +45,9 @@ def render(resource: Any, template: dict[str, Any]) -> str:
 def rendered_policies(template: dict[str, Any], function: str) -> dict[str, str]:
     managed = s3_policies(template)
     documents = {}
-    for policy in functions(template)[function]["Properties"]["Policies"]:
+    defaults = Rendered.of(template)
+    for written in functions(template)[function]["Properties"]["Policies"]:
+        policy = _chosen(written, defaults)
         if set(policy) != {"Ref"} or policy["Ref"] not in managed:
             continue  # database, secrets and Step Functions: not S3
         document = managed[policy["Ref"]]["Properties"]["PolicyDocument"]
@@ -54,6 +57,14 @@ def rendered_policies(template: dict[str, Any], function: str) -> dict[str, str]
         ]
         documents[policy["Ref"]] = json.dumps({"Version": "2012-10-17", "Statement": statements})
     return documents
+
+
+def _chosen(policy: Any, rendered: Rendered) -> Any:
+    """The branch of an ``Fn::If`` policy entry a stack with the parameter defaults gets."""
+    while isinstance(policy, dict) and set(policy) == {"Fn::If"}:
+        condition, when_true, when_false = policy["Fn::If"]
+        policy = when_true if rendered.condition(condition) else when_false
+    return policy
 
 
 @pytest.fixture

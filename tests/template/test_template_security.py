@@ -45,7 +45,15 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
         "WorkWritePolicy",
         "db",
     },
-    "TranscribeChunkFunction": {"BucketListPolicy", "WorkReadPolicy", "WorkWritePolicy", "db", "openai"},
+    # WorkReadPolicy with OpenAI; TranscribeAudioPolicy (chunks through the service only) with Amazon.
+    "TranscribeChunkFunction": {
+        "BucketListPolicy",
+        "WorkReadPolicy",
+        "TranscribeAudioPolicy",
+        "WorkWritePolicy",
+        "db",
+        "openai",
+    },
     "FinalizeTranscriptFunction": {"BucketListPolicy", "WorkReadPolicy", "WorkWritePolicy", "db"},
     "MarkJobSkippedFunction": {"db"},
     "MarkJobFailedFunction": {"db"},
