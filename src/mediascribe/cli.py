@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -172,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + (exc.signum if isinstance(exc, Stopped) else signal.SIGINT)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        # The interpreter's final garbage collection walks every object moto and the SDKs created
+        # (seconds); frozen objects are left to the process exit instead.
+        gc.freeze()
 
 
 def run_transcribe(args: argparse.Namespace) -> int:

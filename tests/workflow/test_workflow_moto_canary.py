@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 
 import pytest
 
@@ -52,3 +54,36 @@ def test_unhandled_exceptions_come_back_like_lambda_errors():
     payload = lambda_bridge.error_payload(ValueError("bad input"))
     assert payload["errorType"] == "ValueError"
     assert payload["errorMessage"] == "bad input"
+
+
+def test_deferring_moto_batch_skips_the_ec2_models_and_keeps_batch_whole():
+    """The Step Functions interpreter starts without EC2's tables; moto.batch still works in full."""
+    code = """
+import sys
+from mediascribe.local.deferred_imports import defer_moto_batch
+defer_moto_batch()
+import moto.stepfunctions.parser.models
+assert "moto.ec2.models" not in sys.modules, "the EC2 models were imported"
+from moto.backends import get_backend
+import moto.batch
+assert get_backend("batch") is moto.batch.batch_backends
+assert "moto.ec2.models" in sys.modules
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_handler_module_is_imported_when_its_function_is_first_used(tmp_path):
+    from mediascribe.local.template import FunctionSpec
+
+    imports = tmp_path / "imports.log"
+    (tmp_path / "app.py").write_text(
+        f"with open({str(imports)!r}, 'a') as log:\n    log.write('imported\\n')\n"
+        "def lambda_handler(event, context):\n    return 1\n"
+    )
+    handlers = lambda_bridge.LazyHandlers({"Used": FunctionSpec("Used", tmp_path, "app.lambda_handler")})
+    assert not imports.exists() and dict(handlers) == {}
+    assert handlers["Used"](None, None) == handlers["Used"](None, None) == 1
+    assert imports.read_text() == "imported\n"
+    with pytest.raises(KeyError):
+        handlers["Unknown"]

@@ -26,8 +26,9 @@ from typing import Any
 from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError
 from mediascribe.jobs.connect import clear_executor_cache, migrate
+from mediascribe.local.deferred_imports import defer_moto_batch
 from mediascribe.local.definition import substitute
-from mediascribe.local.lambda_bridge import Handler, InvocationLog, load_handler, route_invocations
+from mediascribe.local.lambda_bridge import Handler, InvocationLog, LazyHandlers, route_invocations
 from mediascribe.local.template import TemplateSpec
 from mediascribe.observability import reset_container
 from mediascribe.workflow.runtime import reset_runtimes
@@ -84,8 +85,8 @@ class LocalWorkflow:
         self.template = TemplateSpec.load(template_path)
         self.options = options
         self.invocations = InvocationLog()
-        # Function name -> handler; tests may wrap entries to inject faults into one step.
-        self.handlers: dict[str, Handler] = {}
+        # Function name -> handler, loaded on first use; tests may wrap entries to inject faults.
+        self.handlers: dict[str, Handler] = LazyHandlers(self.template.functions)
         self.state_machine_arn = ""
         self._stack = ExitStack()
         self._clients: dict[str, Any] = {}
@@ -105,6 +106,7 @@ class LocalWorkflow:
         self._stack.close()
 
     def _start(self) -> None:
+        defer_moto_batch()
         from moto import mock_aws
 
         self._stack.enter_context(_environment(self._handler_environment()))
@@ -118,7 +120,6 @@ class LocalWorkflow:
         migrate(Settings(database_url=self.options.database_url))
         self._stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
         self._stack.enter_context(_serialised_start_execution())
-        self.handlers.update({name: load_handler(spec) for name, spec in self.template.functions.items()})
         self._stack.enter_context(route_invocations(self.handlers, self.invocations))
         self.client("s3").create_bucket(Bucket=self.options.bucket)
         role_arn = self._create_role()
