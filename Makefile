@@ -51,6 +51,7 @@ e2e: $(STAMP)
 lint: setup
 	$(BIN)/ruff check src functions tests bench
 	$(BIN)/ruff format --check src functions tests bench
+	$(BIN)/mypy
 	bash scripts/check-template.sh
 	$(BIN)/python -m mediascribe.local.asl_lint statemachine/transcribe_media.asl.json
 

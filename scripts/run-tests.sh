@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The whole suite: static checks first (ruff on the code; cfn-lint, checkov and sam validate on
-# template.yaml), then pytest, so pytest's summary is the last thing printed. A failing static check
-# fails the suite even when every test passes.
+# The whole suite: static checks first (ruff and mypy --strict on the code; cfn-lint, checkov and sam
+# validate on template.yaml), then pytest, so pytest's summary is the last thing printed. A failing
+# static check fails the suite even when every test passes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 checks=0
 .venv/bin/ruff check --quiet src functions tests bench || checks=1
 .venv/bin/ruff format --check --quiet src functions tests bench || checks=1
+# Types of the package and the handlers (settings in pyproject.toml's [tool.mypy]).
+.venv/bin/mypy || checks=1
 bash scripts/check-template.sh || checks=1
 bash scripts/run-pytest.sh "$@"
 code=$?

@@ -42,10 +42,12 @@ from mediascribe.workflow.runtime import Runtime, aws_client, runtime_for
 from mediascribe.workflow.start import retry_job, start_job
 
 app = APIGatewayRestResolver()
+JsonResponse = Response[dict[str, Any]]
 
 
 def _runtime() -> Runtime:
-    return app.context["runtime"]
+    runtime: Runtime = app.context["runtime"]
+    return runtime
 
 
 def _caller() -> Caller:
@@ -57,12 +59,12 @@ def _visible_job(caller: Caller, job_id: str) -> Job:
     return ensure_visible(caller, _runtime().jobs.get(validate_job_id(job_id)))
 
 
-def _json(status: HTTPStatus, body: dict[str, Any]) -> Response:
+def _json(status: HTTPStatus, body: dict[str, Any]) -> JsonResponse:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
 @app.post("/jobs")
-def submit() -> Response:
+def submit() -> JsonResponse:
     caller = _caller()
     try:
         body = app.current_event.json_body if app.current_event.body else None
@@ -71,6 +73,7 @@ def submit() -> Response:
     if not isinstance(body, dict):
         return _json(HTTPStatus.BAD_REQUEST, {"message": "expected a JSON object"})
     runtime = _runtime()
+    key: str | None
     upload = body.get("upload")
     if isinstance(upload, dict):
         key = upload_key(caller.namespace_prefix, str(upload.get("filename") or ""))
@@ -102,7 +105,7 @@ def status(job_id: str) -> dict[str, Any]:
 
 
 @app.post("/jobs/<job_id>/retry")
-def retry(job_id: str) -> Response:
+def retry(job_id: str) -> JsonResponse:
     runtime = _runtime()
     job = retry_job(runtime, _visible_job(_caller(), job_id).id)
     bind_job(job.job_id)
@@ -110,7 +113,7 @@ def retry(job_id: str) -> Response:
 
 
 @app.post("/jobs/<job_id>/notes")
-def notes(job_id: str) -> Response:
+def notes(job_id: str) -> JsonResponse:
     runtime = _runtime()
     job = _visible_job(_caller(), job_id)
     bind_job(job.id)
@@ -120,22 +123,22 @@ def notes(job_id: str) -> Response:
 
 
 @app.exception_handler([InvalidJobIdError, InvalidObjectKeyError, InvalidInputError])
-def bad_request(exc: Exception) -> Response:
+def bad_request(exc: Exception) -> JsonResponse:
     return _json(HTTPStatus.BAD_REQUEST, {"message": str(exc)})
 
 
 @app.exception_handler(AccessDeniedError)
-def forbidden(exc: AccessDeniedError) -> Response:
+def forbidden(exc: AccessDeniedError) -> JsonResponse:
     return _json(HTTPStatus.FORBIDDEN, {"message": str(exc)})
 
 
 @app.exception_handler([IllegalTransitionError, NotesError])
-def conflict(exc: IllegalTransitionError | NotesError) -> Response:
+def conflict(exc: IllegalTransitionError | NotesError) -> JsonResponse:
     return _json(HTTPStatus.CONFLICT, {"message": str(exc)})
 
 
 @app.exception_handler(JobNotFoundError)
-def not_found(exc: JobNotFoundError) -> Response:
+def not_found(exc: JobNotFoundError) -> JsonResponse:
     return _json(HTTPStatus.NOT_FOUND, {"message": str(exc)})
 
 

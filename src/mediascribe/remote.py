@@ -175,7 +175,8 @@ class ApiClient:
         try:
             # Only http(s) requests reach here: _http_request built them.
             with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:  # noqa: S310
-                return response.read()
+                body: bytes = response.read()
+                return body
         except urllib.error.HTTPError as exc:
             raise ApiError(exc.code, _error_message(exc.read())) from None
         except (urllib.error.URLError, OSError) as exc:
@@ -197,8 +198,8 @@ def _error_message(body: bytes) -> str:
         document = json.loads(text)
     except json.JSONDecodeError:
         document = None
-    if isinstance(document, dict) and isinstance(document.get("message"), str):
-        return document["message"]
+    if isinstance(document, dict) and isinstance(message := document.get("message"), str):
+        return message
     if match := _XML_MESSAGE.search(text):
         return match.group(1).strip()
     return text[:_ERROR_BODY_CHARS] or "no details"

@@ -58,7 +58,7 @@ def remove_stale_workspaces(temp_dir: Path | str) -> list[Path]:
     Called when a Lambda container starts a new invocation: anything under ``temp_dir`` named like a
     job id and not open in this process is debris from a previous run.
     """
-    removed = []
+    removed: list[Path] = []
     root = Path(temp_dir)
     if not root.is_dir():
         return removed

@@ -14,6 +14,7 @@ function's request path; the runtime only needs rights to read and write rows.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ def apply_migrations(executor: Executor) -> list[str]:
     executor.run(_create_tracking_table)
     applied = []
     for migration in available_migrations():
-        if executor.run(lambda transaction, m=migration: _apply_one(transaction, m)):
+        if executor.run(functools.partial(_apply_one, migration=migration)):
             applied.append(migration.version)
             logger.info("applied schema migration", extra={"migration": migration.name})
     return applied

@@ -72,7 +72,7 @@ def load_handler(spec: FunctionSpec) -> Handler:
         raise ConfigurationError(f"cannot load {spec.module_file}")
     module: ModuleType = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
-    handler = getattr(module, spec.attribute, None)
+    handler: Handler | None = getattr(module, spec.attribute, None)
     if not callable(handler):
         raise ConfigurationError(f"{spec.module_file} has no callable {spec.attribute}")
     return handler
@@ -186,8 +186,8 @@ def route_invocations(handlers: dict[str, Handler], log: InvocationLog) -> Itera
         )
         return json.dumps(result), False, ""
 
-    LambdaFunction._invoke_lambda = invoke_in_process
+    LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign]
     try:
         yield
     finally:
-        LambdaFunction._invoke_lambda = original
+        LambdaFunction._invoke_lambda = original  # type: ignore[method-assign]

@@ -124,7 +124,7 @@ class LocalWorkflow:
         self.client("s3").create_bucket(Bucket=self.options.bucket)
         role_arn = self._create_role()
         function_arns = {name: self._create_function(name, role_arn) for name in self.template.functions}
-        overrides = {}
+        overrides: dict[str, Any] = {}
         if self.options.map_max_concurrency is not None:
             overrides["MapMaxConcurrency"] = self.options.map_max_concurrency
         # The Choice that skips notes reads the provider from the definition, as the stack's parameter.
@@ -170,13 +170,13 @@ class LocalWorkflow:
                 }
             ],
         }
-        return self.client("iam").create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))[
-            "Role"
-        ]["Arn"]
+        role = self.client("iam").create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))
+        arn: str = role["Role"]["Arn"]
+        return arn
 
     def _create_function(self, name: str, role_arn: str) -> str:
         spec = self.template.functions[name]
-        return self.client("lambda").create_function(
+        function = self.client("lambda").create_function(
             FunctionName=name,
             Runtime="python3.13",
             Role=role_arn,
@@ -184,7 +184,9 @@ class LocalWorkflow:
             Code={"ZipFile": _placeholder_zip()},
             Timeout=900,
             MemorySize=1024,
-        )["FunctionArn"]
+        )
+        arn: str = function["FunctionArn"]
+        return arn
 
     # --- using it ------------------------------------------------------------------------------
 
@@ -233,6 +235,7 @@ class LocalWorkflow:
 
     def deliver_upload_event(self, key: str) -> dict[str, Any]:
         """Deliver the ObjectCreated event of ``key`` to the StartJob function, as S3 would."""
+        payload: dict[str, Any]
         payload, error = self.invoke("StartJobFunction", self.s3_event(key))
         if error:
             raise RuntimeError(f"StartJob failed: {payload.get('errorType')}: {payload.get('errorMessage')}")
@@ -283,9 +286,9 @@ class LocalWorkflow:
             kwargs["nextToken"] = page["nextToken"]
 
     def executions(self) -> list[dict[str, Any]]:
-        return self.client("stepfunctions").list_executions(stateMachineArn=self.state_machine_arn)[
-            "executions"
-        ]
+        listed = self.client("stepfunctions").list_executions(stateMachineArn=self.state_machine_arn)
+        executions: list[dict[str, Any]] = listed["executions"]
+        return executions
 
     def keys(self, prefix: str = "") -> list[str]:
         paginator = self.client("s3").get_paginator("list_objects_v2")
@@ -296,9 +299,8 @@ class LocalWorkflow:
         ]
 
     def read_text(self, key: str) -> str:
-        return (
-            self.client("s3").get_object(Bucket=self.options.bucket, Key=key)["Body"].read().decode("utf-8")
-        )
+        body: bytes = self.client("s3").get_object(Bucket=self.options.bucket, Key=key)["Body"].read()
+        return body.decode("utf-8")
 
 
 def _forget_containers() -> None:
@@ -344,11 +346,11 @@ def _serialised_start_execution() -> Iterator[None]:
         with lock:
             return original(self, *args, **kwargs)
 
-    StepFunctionsParserBackend.start_execution = start_execution
+    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
     try:
         yield
     finally:
-        StepFunctionsParserBackend.start_execution = original
+        StepFunctionsParserBackend.start_execution = original  # type: ignore[method-assign]
 
 
 def _placeholder_zip() -> bytes:

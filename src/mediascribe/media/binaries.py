@@ -14,6 +14,7 @@ import platform
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError
@@ -74,7 +75,7 @@ def elf_architecture(binary: Path) -> str | None:
         header = handle.read(20)
     if len(header) < 20 or header[:4] != b"\x7fELF":
         return None
-    byteorder = "little" if header[5] == 1 else "big"
+    byteorder: Literal["little", "big"] = "little" if header[5] == 1 else "big"
     machine = int.from_bytes(header[18:20], byteorder)
     return _ELF_MACHINES.get(machine, f"elf-machine-{machine}")
 

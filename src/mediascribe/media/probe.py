@@ -155,6 +155,7 @@ def _is_cover_art(stream: dict[str, Any]) -> bool:
 
 
 def _duration(fmt: dict[str, Any], streams: list[dict[str, Any]]) -> float | None:
+    candidate: Any
     for candidate in (fmt.get("duration"), *(s.get("duration") for s in streams)):
         try:
             value = float(candidate)

@@ -130,9 +130,10 @@ class MediaStore:
 
     def presigned_upload_url(self, key: str, *, expires_seconds: int = PRESIGNED_UPLOAD_SECONDS) -> str:
         validate_object_key(key)
-        return self._client.generate_presigned_url(
+        url: str = self._client.generate_presigned_url(
             "put_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_seconds
         )
+        return url
 
     def _source_bucket(self, bucket: str | None) -> str:
         return self.bucket if bucket is None else validate_bucket(bucket)
