@@ -51,7 +51,8 @@ def test_concurrent_cold_starts_apply_each_migration_once(empty_dsn: str) -> Non
         with ThreadPoolExecutor(max_workers=workers) as pool:
             outcomes = list(pool.map(cold_start, range(workers)))
         everything = [m.version for m in available_migrations()]
-        assert sorted(outcomes) == [[]] * (workers - 1) + [everything]
+        # Each migration is applied by exactly one of them (not necessarily all by the same one).
+        assert sorted(version for applied in outcomes for version in applied) == everything
         assert applied_versions(handles[0]) == everything
     finally:
         for handle in handles:
