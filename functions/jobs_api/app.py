@@ -4,11 +4,14 @@ Each caller works in its own folder under the upload prefix (``mediascribe.workf
 callers' jobs answer 404 as unknown ones do, other keys 403; admin principals see everything.
 
 POST /jobs            {"key": "...", "bucket"?: "..."}   → 202 {job_id, status, status_url} | 403
-POST /jobs            {"upload": {"filename": "..."}}    → 201 {upload_url, key, method, expires_in}
+POST /jobs            {"upload": {"filename": "..."}}    → 201 {upload_url, fields, key, method: POST,
+                                                             max_bytes, expires_in} (an S3 POST policy)
 GET  /jobs/{job_id}   [?include=content]                 → 200 status document | 400 | 404
 POST /jobs/{job_id}/retry                                → 202 new attempt of a failed job | 404 | 409
 POST /jobs/{job_id}/notes                                → 202 a completed job's notes rewritten | 404 | 409
-Every route answers 403 to a request without an IAM identity.
+Every route answers 403 to a request without an IAM identity. Errors answer
+{"error": <failure class>, "message": <what to do>}; failures inside the service (500, or 503 when
+worth retrying) say no more than that, so no ARN, host name or SQL reaches a caller; the log has it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from mediascribe.config import Settings
 from mediascribe.errors import (
     AccessDeniedError,
+    DatabaseUnavailableError,
     IllegalTransitionError,
     InvalidInputError,
     InvalidJobIdError,
@@ -33,9 +37,9 @@ from mediascribe.errors import (
 from mediascribe.ids import validate_job_id
 from mediascribe.jobs.models import Job
 from mediascribe.jobs.status import job_status_document
-from mediascribe.observability import bind_job, lambda_api
+from mediascribe.observability import bind_job, lambda_api, logger
 from mediascribe.storage import upload_key
-from mediascribe.storage.objects import PRESIGNED_UPLOAD_SECONDS
+from mediascribe.storage.objects import PRESIGNED_UPLOAD_SECONDS, upload_size_limit
 from mediascribe.workflow.access import Caller, caller_from, ensure_may_submit, ensure_visible
 from mediascribe.workflow.notes import request_notes
 from mediascribe.workflow.runtime import Runtime, aws_client, runtime_for
@@ -63,6 +67,10 @@ def _json(status: HTTPStatus, body: dict[str, Any]) -> JsonResponse:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
+def _error(status: HTTPStatus, error: str, message: str) -> JsonResponse:
+    return _json(status, {"error": error, "message": message})
+
+
 @app.post("/jobs")
 def submit() -> JsonResponse:
     caller = _caller()
@@ -71,24 +79,31 @@ def submit() -> JsonResponse:
     except json.JSONDecodeError:
         body = None
     if not isinstance(body, dict):
-        return _json(HTTPStatus.BAD_REQUEST, {"message": "expected a JSON object"})
+        return _error(HTTPStatus.BAD_REQUEST, "InvalidRequest", "expected a JSON object")
     runtime = _runtime()
     key: str | None
     upload = body.get("upload")
     if isinstance(upload, dict):
         key = upload_key(caller.namespace_prefix, str(upload.get("filename") or ""))
+        form = runtime.store.presigned_upload(
+            key, max_bytes=upload_size_limit(runtime.settings.max_duration_seconds)
+        )
         return _json(
             HTTPStatus.CREATED,
             {
-                "upload_url": runtime.store.presigned_upload_url(key),
+                "upload_url": form.url,
+                "fields": form.fields,
                 "key": key,
-                "method": "PUT",
+                "method": "POST",
+                "max_bytes": form.max_bytes,
                 "expires_in": PRESIGNED_UPLOAD_SECONDS,
             },
         )
     key = body.get("key")
     if not isinstance(key, str):
-        return _json(HTTPStatus.BAD_REQUEST, {"message": "give 'key' of an uploaded object or 'upload'"})
+        return _error(
+            HTTPStatus.BAD_REQUEST, "InvalidRequest", "give 'key' of an uploaded object or 'upload'"
+        )
     ensure_may_submit(caller, key)
     job = start_job(runtime, bucket=str(body.get("bucket") or runtime.store.bucket), key=key)
     bind_job(job.job_id)
@@ -122,24 +137,52 @@ def notes(job_id: str) -> JsonResponse:
     return _json(HTTPStatus.ACCEPTED, accepted)
 
 
+# Our own errors carry messages written for the caller (an id, a key, a state); they are shown.
 @app.exception_handler([InvalidJobIdError, InvalidObjectKeyError, InvalidInputError])
 def bad_request(exc: Exception) -> JsonResponse:
-    return _json(HTTPStatus.BAD_REQUEST, {"message": str(exc)})
+    return _error(HTTPStatus.BAD_REQUEST, type(exc).__name__, str(exc))
 
 
 @app.exception_handler(AccessDeniedError)
 def forbidden(exc: AccessDeniedError) -> JsonResponse:
-    return _json(HTTPStatus.FORBIDDEN, {"message": str(exc)})
+    return _error(HTTPStatus.FORBIDDEN, type(exc).__name__, str(exc))
 
 
 @app.exception_handler([IllegalTransitionError, NotesError])
 def conflict(exc: IllegalTransitionError | NotesError) -> JsonResponse:
-    return _json(HTTPStatus.CONFLICT, {"message": str(exc)})
+    return _error(HTTPStatus.CONFLICT, type(exc).__name__, str(exc))
 
 
 @app.exception_handler(JobNotFoundError)
 def not_found(exc: JobNotFoundError) -> JsonResponse:
-    return _json(HTTPStatus.NOT_FOUND, {"message": str(exc)})
+    return _error(HTTPStatus.NOT_FOUND, type(exc).__name__, str(exc))
+
+
+# Anything else failed inside the service; its message may name roles, hosts or SQL, so only the
+# class and the request id (to find the log entry) leave the function.
+@app.exception_handler(DatabaseUnavailableError)
+def unavailable(exc: DatabaseUnavailableError) -> JsonResponse:
+    logger.warning("jobs database unavailable", exc_info=exc)
+    return _error(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        type(exc).__name__,
+        f"the jobs database is not answering (it may be resuming); try again in a minute "
+        f"(request {_request_id()})",
+    )
+
+
+@app.exception_handler(Exception)
+def internal_error(exc: Exception) -> JsonResponse:
+    logger.exception("request failed")
+    return _error(
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        type(exc).__name__,
+        f"the request failed inside the service; its log has the details (request {_request_id()})",
+    )
+
+
+def _request_id() -> str:
+    return str(getattr(app.lambda_context, "aws_request_id", "unknown"))
 
 
 @lambda_api("jobs_api")

@@ -2,8 +2,8 @@
 
 Requests are signed with SigV4 for the service ``execute-api`` (the API uses IAM authorization), with
 the credentials and region boto3 would use (environment, profile, SSO, instance role...). Only the
-standard library speaks HTTP: the upload streams the file from disk to the presigned URL, so a file of
-several gigabytes never sits in memory.
+standard library speaks HTTP: the upload streams the file from disk in the presigned POST form, so a
+file of several gigabytes never sits in memory.
 
     client = ApiClient.from_default_session("https://abc.execute-api.eu-west-1.amazonaws.com/v1/")
     job_id = client.submit(Path("talk.mp4"))
@@ -12,6 +12,7 @@ several gigabytes never sits in memory.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -19,6 +20,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from mediascribe.errors import ConfigurationError, MediascribeError
+from mediascribe.errors import ConfigurationError, InvalidInputError, MediascribeError
 from mediascribe.ids import validate_job_id
 
 SERVICE = "execute-api"
@@ -44,6 +46,7 @@ _REGION_IN_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.c
 _XML_MESSAGE = re.compile(r"<Message>(.*?)</Message>", re.S)
 _ERROR_BODY_CHARS = 500
 _HTTP_SCHEMES = ("https", "http")
+_UPLOAD_BLOCK_BYTES = 1024 * 1024
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +98,7 @@ class ApiClient:
         The upload itself also notifies the workflow (S3 event); both paths lead to the same job.
         """
         upload = self._call("POST", "jobs", {"upload": {"filename": path.name}})
-        self._put_file(upload["upload_url"], path)
+        self._post_file(upload, path)
         return self._call("POST", "jobs", {"key": upload["key"]})
 
     def status(self, job_id: str, *, include_content: bool = False) -> dict[str, Any]:
@@ -158,15 +161,33 @@ class ApiClient:
             raise ApiError(None, "the API answered JSON that is not an object")
         return document
 
-    def _put_file(self, upload_url: str, path: Path) -> None:
-        """PUT the file to the presigned URL straight from disk (http.client sends it in blocks)."""
+    def _post_file(self, upload: dict[str, Any], path: Path) -> None:
+        """Send the file in the presigned POST form, streamed from disk (the file is the last field).
+
+        S3 refuses a file larger than the policy allows; checking first saves sending it for nothing.
+        """
         size = path.stat().st_size
+        max_bytes = int(upload["max_bytes"])
+        if size > max_bytes:
+            raise InvalidInputError(
+                path.name, f"it has {size} bytes; this stack accepts uploads up to {max_bytes}"
+            )
+        boundary = f"mediascribe-{uuid.uuid4().hex}"
+        head = b"".join(_form_field(boundary, name, str(value)) for name, value in upload["fields"].items())
+        head += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        tail = f"\r\n--{boundary}--\r\n".encode()
         with path.open("rb") as stream:
             request = _http_request(
-                upload_url,
-                data=stream,
-                method="PUT",
-                headers={"Content-Length": str(size), "Content-Type": "application/octet-stream"},
+                upload["upload_url"],
+                data=itertools.chain([head], iter(lambda: stream.read(_UPLOAD_BLOCK_BYTES), b""), [tail]),
+                method="POST",
+                headers={
+                    "Content-Length": str(len(head) + size + len(tail)),
+                    "Content-Type": f"multipart/form-data; boundary={boundary}",
+                },
             )
             logger.debug("uploading", extra={"bytes": size})
             self._send(request)
@@ -189,6 +210,10 @@ def _http_request(url: str, **kwargs: Any) -> urllib.request.Request:
     if urllib.parse.urlsplit(url).scheme not in _HTTP_SCHEMES:
         raise ConfigurationError(f"not an http(s) URL: {url[:80]!r}")
     return urllib.request.Request(url, **kwargs)  # noqa: S310
+
+
+def _form_field(boundary: str, name: str, value: str) -> bytes:
+    return f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
 
 
 def _error_message(body: bytes) -> str:

@@ -7,9 +7,10 @@ A stdlib HTTP server on 127.0.0.1 that does what API Gateway and S3 do for a cal
   API Gateway's messages otherwise;
 - turns a signed request into the REST proxy event (``requestContext.identity.userArn`` is the
   principal of those credentials) and invokes ``JobsApiFunction`` through the local workflow;
-- serves the presigned upload URLs the API hands out. In AWS those point at S3; here the stand-in
-  rewrites their host to itself, stores the PUT body in moto's S3 under the issued key, and delivers
-  the ObjectCreated event to StartJob as S3 would. A following POST {"key"} then finds that job.
+- serves the presigned POST uploads the API hands out. In AWS those go to S3; here the stand-in
+  rewrites their URL to itself, checks the form as S3 does (``support.s3_post``: signature, expiry,
+  conditions, the size range), stores the file in moto's S3 under the policy's key, and delivers the
+  ObjectCreated event to StartJob as S3 would. A following POST {"key"} then finds that job.
 
     with make_workflow() as workflow, ApiGatewayStandIn(workflow, CREDENTIALS, ALICE) as api:
         main(["submit", "talk.mp3", "--api", api.base_url, "--wait"])
@@ -31,8 +32,12 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from mediascribe.local.workflow import REGION, LocalWorkflow
+from support.s3_post import S3Refusal, accept_post
 
 STAGE = "v1"
+# While moto is active it gives the process these credentials (moto's documented fake keys); the
+# jobs function's S3 client signs upload policies with them.
+MOTO_CREDENTIALS = Credentials("FOOBARKEY", "FOOBARSECRET")
 _AUTHORIZATION = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)"
     r"/aws4_request, SignedHeaders=(?P<headers>[a-z0-9;-]+), Signature=(?P<signature>[0-9a-f]{64})$"
@@ -114,29 +119,34 @@ class ApiGatewayStandIn:
         return payload["statusCode"], dict(payload.get("headers") or {}), response_body.encode("utf-8")
 
     def _rewrite_upload_url(self, body: str) -> str:
-        """Point the presigned URL at this server; remember the key it was issued for."""
+        """Point the upload form at this server, after checking it names the workflow's bucket."""
         document = json.loads(body)
         url = urllib.parse.urlsplit(document["upload_url"])
-        document["upload_url"] = f"{self.origin}/__s3__{url.path}?{url.query}"
+        assert self.workflow.options.bucket in (url.hostname or "") + url.path, document["upload_url"]
+        document["upload_url"] = f"{self.origin}/__s3__/"
         self.issued_upload_keys.add(document["key"])
         return json.dumps(document)
 
     # --- S3 ------------------------------------------------------------------------------------------
 
-    def store_upload(self, path: str, query: str, body: bytes) -> tuple[int, bytes]:
-        """Accept a PUT only to a key the API issued, with its presigned query intact, as S3 would."""
-        key = urllib.parse.unquote(path.removeprefix("/__s3__/"))
+    def store_upload(self, content_type: str, body: bytes) -> tuple[int, bytes]:
+        """Store a POST form's file as S3 would: only what its signed policy allows."""
         bucket = self.workflow.options.bucket
-        key = key.removeprefix(f"{bucket}/")  # path-style URLs carry the bucket first
-        signed = {"X-Amz-Signature", "Signature"} & set(urllib.parse.parse_qs(query))
-        if key not in self.issued_upload_keys or not signed:
-            return (
-                403,
-                b"<Error><Code>SignatureDoesNotMatch</Code><Message>not a URL we issued</Message></Error>",
+        known = [self.credentials, MOTO_CREDENTIALS]
+        try:
+            upload = accept_post(
+                content_type,
+                body,
+                bucket=bucket,
+                credentials=known,
+                region=REGION,
             )
-        self.workflow.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
-        self.workflow.deliver_upload_event(key)
-        return 200, b""
+        except S3Refusal as refusal:
+            self.refused.append(refusal.code)
+            return refusal.status, refusal.xml()
+        self.workflow.client("s3").put_object(Bucket=bucket, Key=upload.key, Body=upload.body)
+        self.workflow.deliver_upload_event(upload.key)
+        return 204, b""
 
 
 def proxy_event(
@@ -176,17 +186,14 @@ def _handler_class(gateway: ApiGatewayStandIn) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             self._handle()
 
-        def do_PUT(self) -> None:
-            self._handle()
-
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def _handle(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             url = urllib.parse.urlsplit(self.path)
-            if self.command == "PUT" and url.path.startswith("/__s3__/"):
-                status, reply = gateway.store_upload(url.path, url.query, body)
+            if self.command == "POST" and url.path == "/__s3__/":
+                status, reply = gateway.store_upload(self.headers.get("Content-Type", ""), body)
                 self._reply(status, {"Content-Type": "application/xml"}, reply)
                 return
             headers = {name.lower(): value for name, value in self.headers.items()}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
-import urllib.parse
 
+from mediascribe.storage.objects import MAX_SOURCE_BYTES, upload_size_limit
 from support.api_gateway import proxy_event
 from support.fake_openai import error_reply
 from support.media_factory import make_speech_like
@@ -64,16 +65,23 @@ def test_post_an_uploaded_object_then_poll_its_status(make_workflow, tmp_path):
         assert len(workflow.executions()) == 1
 
 
-def test_upload_request_returns_a_presigned_put_in_the_callers_folder(make_workflow):
-    with make_workflow() as workflow:
+def test_upload_request_returns_a_size_capped_presigned_post_in_the_callers_folder(make_workflow):
+    with make_workflow(MAX_DURATION_SECONDS="600") as workflow:
         status, upload = _call(workflow, "POST", "/jobs", {"upload": {"filename": "../../etc/My Talk.MP4"}})
         assert status == 201
-        assert upload["method"] == "PUT"
+        assert upload["method"] == "POST"
         folder = re.fullmatch(r"(uploads/u-[0-9a-f]{20}/)[0-9a-f-]{36}/My Talk\.mp4", upload["key"])
         assert folder, upload["key"]
-        url = urllib.parse.urlparse(upload["upload_url"])
-        assert urllib.parse.unquote(url.path).endswith(upload["key"])
-        assert "X-Amz-Signature" in url.query or "Signature" in url.query
+        assert workflow.options.bucket in upload["upload_url"]
+        fields = upload["fields"]
+        assert fields["key"] == upload["key"] and fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
+        policy = json.loads(base64.b64decode(fields["policy"]))
+        # Ten minutes of media at 50 Mbit/s at most: the duration guard, turned into bytes.
+        assert upload["max_bytes"] == upload_size_limit(600) == 600 * 6_250_000
+        # Six hours could be larger than the media steps' /tmp holds: that bounds it instead.
+        assert upload_size_limit(6 * 3600) == MAX_SOURCE_BYTES
+        assert ["content-length-range", 1, upload["max_bytes"]] in policy["conditions"]
+        assert {"key": upload["key"]} in policy["conditions"]
         # The same caller always gets the same folder; another caller gets another one.
         again = _call(workflow, "POST", "/jobs", {"upload": {"filename": "b.mp3"}})[1]["key"]
         assert again.startswith(folder.group(1))

@@ -24,6 +24,29 @@ logger = logging.getLogger(__name__)
 
 _MISSING_CODES = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
 PRESIGNED_UPLOAD_SECONDS = 900
+# The largest source the media steps can stage: their 10,240 MB of /tmp also holds the extracted audio
+# and its chunks (see the template's sizing notes).
+MAX_SOURCE_BYTES = 9 * 1024**3
+# A generous ceiling on a media file's bitrate (50 Mbit/s: above what cameras and screen recorders
+# deliver), which turns the duration guard into a size cap for uploads.
+MAX_SOURCE_BYTES_PER_SECOND = 50_000_000 // 8
+
+
+def upload_size_limit(max_duration_seconds: float) -> int:
+    """The most bytes an upload may have: what the duration guard could accept, and /tmp can hold.
+
+    A larger file would be refused anyway, after it was stored and probed; the cap refuses it at S3.
+    """
+    return min(int(max_duration_seconds * MAX_SOURCE_BYTES_PER_SECOND), MAX_SOURCE_BYTES)
+
+
+@dataclass(frozen=True)
+class PresignedUpload:
+    """An S3 presigned POST: the form ``fields`` go with the file (sent last) to ``url``."""
+
+    url: str
+    fields: dict[str, str]
+    max_bytes: int
 
 
 @dataclass(frozen=True)
@@ -128,12 +151,21 @@ class MediaStore:
         with body:
             return json.loads(body.read())
 
-    def presigned_upload_url(self, key: str, *, expires_seconds: int = PRESIGNED_UPLOAD_SECONDS) -> str:
+    def presigned_upload(
+        self, key: str, *, max_bytes: int, expires_seconds: int = PRESIGNED_UPLOAD_SECONDS
+    ) -> PresignedUpload:
+        """A POST policy for exactly ``key`` that S3 refuses for an empty file or one over ``max_bytes``.
+
+        A presigned PUT cannot bound the size; the POST policy's ``content-length-range`` can.
+        """
         validate_object_key(key)
-        url: str = self._client.generate_presigned_url(
-            "put_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_seconds
+        post = self._client.generate_presigned_post(
+            Bucket=self.bucket,
+            Key=key,
+            Conditions=[["content-length-range", 1, max_bytes]],
+            ExpiresIn=expires_seconds,
         )
-        return url
+        return PresignedUpload(url=post["url"], fields=dict(post["fields"]), max_bytes=max_bytes)
 
     def _source_bucket(self, bucket: str | None) -> str:
         return self.bucket if bucket is None else validate_bucket(bucket)

@@ -24,6 +24,9 @@ from mediascribe.transcription.engine import TranscriptionEngine
 from mediascribe.transcription.factory import create_engine
 
 _BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+# Presigned uploads must be SigV4: buckets created since 2020 refuse SigV2, which botocore still
+# picks for presigning in us-east-1.
+_S3_CONFIG = _BOTO_CONFIG.merge(Config(signature_version="s3v4"))
 
 
 @dataclass
@@ -45,7 +48,7 @@ class Runtime:
 
 
 def aws_client(service: str) -> Any:
-    return boto3.client(service, config=_BOTO_CONFIG)
+    return boto3.client(service, config=_S3_CONFIG if service == "s3" else _BOTO_CONFIG)
 
 
 @functools.lru_cache(maxsize=4)
