@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from botocore.exceptions import ClientError
@@ -58,6 +60,15 @@ def test_parameters_carry_their_types() -> None:
         {"name": "tags", "value": {"stringValue": '{"pending","say \\"hi\\""}'}},
     ]
     assert array_literal([0, 3]) == "{0,3}"
+    moment = datetime(2026, 11, 30, 13, 0, 0, 250000, tzinfo=timezone(timedelta(hours=1)))
+    assert [
+        encode_parameter(name, value)
+        for name, value in [("at", moment), ("day", date(2026, 11, 30)), ("amount", Decimal("1.50"))]
+    ] == [
+        {"name": "at", "value": {"stringValue": "2026-11-30 12:00:00.250000"}, "typeHint": "TIMESTAMP"},
+        {"name": "day", "value": {"stringValue": "2026-11-30"}, "typeHint": "DATE"},
+        {"name": "amount", "value": {"stringValue": "1.50"}, "typeHint": "DECIMAL"},
+    ]
     with pytest.raises(TypeError):
         encode_parameter("bad", object())
 

@@ -1,4 +1,5 @@
-"""Jobs and their media assets in PostgreSQL: schema, connection handling, lifecycle, status document.
+"""Jobs and their media assets in PostgreSQL, reached over psycopg2 or the RDS Data API: schema, executors,
+lifecycle, status document.
 
 Handlers use ``JobRepository`` and ``job_status_document`` (``get_job_status`` reads the job by id first);
 no SQL lives outside this package.

@@ -228,10 +228,11 @@ def array_literal(items: list[Any] | tuple[Any, ...]) -> str:
 
 
 def decode_records(response: Mapping[str, Any]) -> list[Row]:
-    """Rows as dicts, from ``records`` and ``columnMetadata`` (or a ``formattedRecords`` JSON string)."""
-    if "formattedRecords" in response:
-        rows: list[Row] = json.loads(response["formattedRecords"] or "[]")
-        return rows
+    """Rows as dicts, from typed ``records`` and their ``columnMetadata``.
+
+    ``formatRecordsAs=JSON`` is not asked for: its ``formattedRecords`` carry timestamps and JSON
+    columns as bare strings, with no type to map them back by.
+    """
     columns = response.get("columnMetadata") or []
     return [
         {
