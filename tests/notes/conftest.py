@@ -43,3 +43,23 @@ def openai_server() -> Iterator[FakeTranscriptionServer]:
 def openai_model(server: FakeTranscriptionServer, *, model: str = "gpt-4.1-mini", retries: int = 1):
     client = openai.OpenAI(api_key=API_KEY, base_url=server.base_url, max_retries=retries, timeout=10)
     return OpenAINotesModel(client, model, api_key=API_KEY)
+
+
+MEETING_TEXT = (
+    "Welcome to the weekly planning meeting. The release slipped by a week because of the login bug. "
+    "Maria will fix the login bug by Friday. Next topic is hiring, we have two open positions. "
+    "Tom will post the job ads tomorrow."
+)
+
+
+@pytest.fixture
+def spoken() -> dict[str, str]:
+    """What every chunk says; a test may replace ``spoken["text"]``."""
+    return {"text": MEETING_TEXT}
+
+
+@pytest.fixture
+def fake_api(spoken: dict[str, str]) -> Iterator[FakeTranscriptionServer]:
+    """The transcription stand-in of the workflow fixtures, speaking ``spoken["text"]`` per chunk."""
+    with FakeTranscriptionServer(text_for=lambda request: spoken["text"]) as server:
+        yield server

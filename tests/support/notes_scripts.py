@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LINE = re.compile(r"^\[L(\d+) (\d\d):(\d\d):(\d\d)\](?: ([^:\]]{1,40}):)? (.*)$")
-_OWNER = re.compile(r"\b([A-Z][a-z]+) will (.+)$")
+_OWNER = re.compile(r"\b([A-Z][a-z]+) will ([^.!?]+[.!?]?)")
 # A stand-in tokenizer: English text averages about 4 characters per token.
 CHARS_PER_TOKEN = 4
 
@@ -116,9 +116,9 @@ def default_notes(user: str) -> dict[str, Any]:
     chapters = [{"title": _title_of(lines, n), "start_line": n} for n in picks]
     actions = []
     for _, _, text in lines:
-        match = _OWNER.search(text)
-        if match and len(actions) < 5:
-            actions.append({"task": match.group(2)[:200], "owner": match.group(1)})
+        for match in _OWNER.finditer(text):
+            if len(actions) < 5:
+                actions.append({"task": match.group(2)[:200], "owner": match.group(1)})
     return {
         "language": "en",
         "title": " ".join(lines[0][2].split()[:8])[:80] or "Untitled",

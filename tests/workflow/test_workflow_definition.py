@@ -19,6 +19,8 @@ LAMBDA_ERRORS = {
     "Lambda.TooManyRequestsException",
 }
 FAILURE_HANDLER = "Mark job failed"
+# The job is completed before the notes states run: their failures are recorded on the notes instead.
+NOTES_STATES = {"Write notes", "Record notes failure"}
 
 
 def _states(definition: dict) -> dict[str, dict]:
@@ -44,7 +46,7 @@ def test_a_missing_substitution_is_an_error():
 
 def test_every_task_retries_lambda_service_errors_with_full_jitter(definition):
     tasks = {name: state for name, state in _states(definition).items() if state["Type"] == "Task"}
-    assert len(tasks) == 6
+    assert len(tasks) == 8
     for name, task in tasks.items():
         retried = {error for retrier in task["Retry"] for error in retrier["ErrorEquals"]}
         assert retried >= LAMBDA_ERRORS, name
@@ -70,7 +72,7 @@ def test_only_retryable_errors_are_retried(definition):
 def test_every_step_but_the_failure_handler_is_caught_into_it(definition):
     top = definition["States"]
     for name, state in top.items():
-        if state["Type"] in ("Task", "Map") and name != FAILURE_HANDLER:
+        if state["Type"] in ("Task", "Map") and name not in {FAILURE_HANDLER, *NOTES_STATES}:
             assert state["Catch"] == [
                 {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE_HANDLER}
             ]
@@ -82,6 +84,22 @@ def test_every_step_but_the_failure_handler_is_caught_into_it(definition):
         "cause.$": "$.error.Cause",
     }
     assert top[handler["Next"]]["Type"] == "Fail"
+
+
+def test_notes_failures_end_in_the_transcript_not_in_the_failure_handler(definition):
+    top = definition["States"]
+    assert top["Write notes"]["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.notes_error", "Next": "Record notes failure"}
+    ]
+    recorder = top["Record notes failure"]
+    assert recorder["Parameters"]["failure"] == {
+        "error.$": "$.notes_error.Error",
+        "cause.$": "$.notes_error.Cause",
+    }
+    assert recorder["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.notes_error", "Next": "Transcript ready"}
+    ]
+    assert {top[name]["Next"] for name in NOTES_STATES} == {"Transcript ready"}
 
 
 def test_the_map_passes_only_job_id_index_and_the_chunk_entry(definition):
@@ -105,6 +123,12 @@ def test_the_story_reads_from_probe_to_a_final_state(definition):
     assert choice["Default"] == "Mark job skipped"
     assert states["Prepare audio"]["Next"] == "Transcribe chunks"
     assert states["Transcribe chunks"]["Next"] == "Finalize transcript"
-    assert states["Finalize transcript"]["Next"] == "Transcript ready"
+    assert states["Finalize transcript"]["Next"] == "Notes wanted?"
+    notes_wanted = states["Notes wanted?"]
+    assert notes_wanted["Choices"] == [
+        {"Variable": "$.transcript.notes_provider", "StringEquals": "off", "Next": "Transcript ready"}
+    ]
+    assert notes_wanted["Default"] == "Write notes"
+    assert states["Write notes"]["Next"] == "Transcript ready"
     assert states["Mark job skipped"]["Next"] == "Skipped"
     assert {states[name]["Type"] for name in ("Transcript ready", "Skipped")} == {"Succeed"}

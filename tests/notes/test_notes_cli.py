@@ -1,0 +1,59 @@
+"""``mediascribe transcribe`` with notes: printed after the transcript and written as <name>.notes.md."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from mediascribe.cli import main
+from support.media_factory import make_speech_like
+
+
+@pytest.fixture
+def cli_env(monkeypatch, postgres_dsn, database, fake_api):
+    monkeypatch.setenv("DATABASE_URL", postgres_dsn)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_api.base_url)
+    monkeypatch.setenv("OPENAI_MAX_RETRIES", "0")
+    monkeypatch.setenv("TRANSCRIPTION_MODEL", "whisper-1")
+    names = ("mediascribe", "moto", "botocore", "faster_whisper")
+    levels = {name: logging.getLogger(name).level for name in names}
+    yield fake_api
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def test_transcribe_prints_the_notes_and_writes_them_as_markdown(cli_env, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("NOTES_PROVIDER", "openai")
+    media = make_speech_like(tmp_path / "planning.mp3", 3.0)
+    out = tmp_path / "out"
+    code = main(["transcribe", str(media), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    notes_md = (out / "planning.notes.md").read_text(encoding="utf-8")
+    assert notes_md.startswith("# Welcome to the weekly planning meeting.")
+    assert "## Chapters\n\n- 00:00:00 " in notes_md
+    assert "- [ ] fix the login bug by Friday. (Maria)" in notes_md
+    transcript = (out / "planning.txt").read_text(encoding="utf-8").strip()
+    assert captured.out == f"{transcript}\n\n{notes_md}"
+    assert "notes are off" not in captured.err
+
+
+def test_transcribe_without_a_provider_says_how_to_turn_notes_on(cli_env, tmp_path, capsys):
+    media = make_speech_like(tmp_path / "plain.mp3", 3.0)
+    out = tmp_path / "out"
+    code = main(["transcribe", str(media), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "notes are off: set NOTES_PROVIDER=openai" in captured.err
+    assert not (out / "plain.notes.md").exists()
+    assert "## Chapters" not in captured.out
+
+
+def test_notes_without_a_database_or_api_is_a_usage_error(monkeypatch, capsys):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("MEDIASCRIBE_API_URL", raising=False)
+    code = main(["notes", "5e5bf43a-895e-5e60-a69a-c91905330277"])
+    assert code == 2
+    assert "set DATABASE_URL and MEDIA_BUCKET (or give --api)" in capsys.readouterr().err
