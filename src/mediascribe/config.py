@@ -113,18 +113,15 @@ class Settings:
         ``Literal``); a list field takes a comma-separated value. Unset or empty variables keep the default.
         """
         env = os.environ if environ is None else environ
-        lists = _list_fields()
-        values: dict[str, object] = {}
+        types = _field_types()
+        values: dict[str, Any] = {}
         for f in fields(cls):
-            raw = env.get(env_variable(f.name))
+            variable = env_variable(f.name)
+            raw = env.get(variable)
             if raw is None or raw == "":
                 continue
-            values[f.name] = _comma_list(raw) if f.name in lists else raw
-        try:
-            settings = _settings_adapter().validate_python(values)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            raise ConfigurationError(f"{env_variable(str(error['loc'][0]))}: {error['msg']}") from None
+            values[f.name] = _parse(variable, types[f.name], raw)
+        settings = cls(**values)
         settings.validate()
         return settings
 
@@ -192,9 +189,12 @@ def env_variable(field_name: str) -> str:
     return _ENV_NAMES.get(field_name, field_name.upper())
 
 
-@functools.cache
-def _settings_adapter() -> TypeAdapter[Settings]:
-    return TypeAdapter(Settings)
+def _parse(variable: str, field_type: Any, raw: str) -> Any:
+    value = _comma_list(raw) if get_origin(field_type) is tuple else raw
+    try:
+        return _adapter(field_type).validate_python(value)
+    except ValidationError as exc:
+        raise ConfigurationError(f"{variable}: {exc.errors()[0]['msg']}") from None
 
 
 def _comma_list(raw: str) -> list[str]:
@@ -202,6 +202,11 @@ def _comma_list(raw: str) -> list[str]:
 
 
 @functools.cache
-def _list_fields() -> frozenset[str]:
-    """Fields typed ``tuple[...]``, which the environment spells as comma-separated values."""
-    return frozenset(name for name, hint in get_type_hints(Settings).items() if get_origin(hint) is tuple)
+def _field_types() -> dict[str, Any]:
+    return get_type_hints(Settings)
+
+
+@functools.cache
+def _adapter(field_type: Any) -> TypeAdapter[Any]:
+    """One validator per field type, built on first use: most variables are never set."""
+    return TypeAdapter(field_type)
