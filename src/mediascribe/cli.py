@@ -18,7 +18,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,11 +53,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     transcribe = commands.add_parser(
         "transcribe",
-        help="transcribe one audio or video file",
-        description="Transcribe PATH: the transcript goes to stdout, progress to stderr. Without an "
-        "OpenAI key (OPENAI_API_KEY) the offline engine is used; no network is needed.",
+        help="transcribe audio or video files (or folders of them)",
+        description="Transcribe PATH: the transcript goes to stdout, progress to stderr. Several files or "
+        "a folder run as one batch: one progress line per file, then a summary table (stdout); the exit "
+        "code is that of the worst outcome. Without an OpenAI key (OPENAI_API_KEY) the offline engine "
+        "is used; no network is needed.",
     )
-    transcribe.add_argument("path", type=Path, metavar="PATH", help="audio or video file")
+    transcribe.add_argument(
+        "paths", type=Path, nargs="+", metavar="PATH", help="audio or video files, or folders of them"
+    )
+    transcribe.add_argument(
+        "--parallel",
+        type=int,
+        default=4,
+        metavar="N",
+        help="files of a batch transcribed at once (default 4)",
+    )
     transcribe.add_argument("--out", type=Path, metavar="DIR", help="write <name>.txt/.json/.srt/.vtt here")
     transcribe.add_argument(
         "--json", action="store_true", help="print the final job status document (JSON) instead of the text"
@@ -179,8 +190,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_transcribe(args: argparse.Namespace) -> int:
-    if not args.path.is_file():
-        print(f"mediascribe: {args.path}: no such file", file=sys.stderr)
+    files = _media_files(args.paths)
+    if isinstance(files, str):
+        print(f"mediascribe: {files}", file=sys.stderr)
         return EXIT_USAGE
     if not args.template.is_file():
         print(f"mediascribe: template {args.template} not found", file=sys.stderr)
@@ -190,6 +202,8 @@ def run_transcribe(args: argparse.Namespace) -> int:
     except ConfigurationError as exc:
         print(f"mediascribe: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if len(files) > 1 or any(path.is_dir() for path in args.paths):
+        return _transcribe_batch(args, files)
     from mediascribe.local.job import transcribe_file
     from mediascribe.local.progress import ProgressBar
 
@@ -197,7 +211,7 @@ def run_transcribe(args: argparse.Namespace) -> int:
     with _database() as database_url:
         try:
             result = transcribe_file(
-                args.path,
+                files[0],
                 template=args.template,
                 database_url=database_url,
                 environment=_environment(args),
@@ -213,6 +227,97 @@ def run_transcribe(args: argparse.Namespace) -> int:
         if args.keep_database:
             _hold_database(database_url, result.job_id)
     return code
+
+
+def _media_files(paths: list[Path]) -> list[Path] | str:
+    """The files named, and the files directly inside folders named (sorted, hidden ones left out);
+    a message instead when a path does not exist or a folder holds no file."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            if not inside:
+                return f"{path}: the folder holds no file"
+            files.extend(inside)
+        elif path.is_file():
+            files.append(path)
+        else:
+            return f"{path}: no such file"
+    return list(dict.fromkeys(files))
+
+
+def _transcribe_batch(args: argparse.Namespace, files: list[Path]) -> int:
+    """Every file through one local workflow; a line per file while they run, then a summary table."""
+    import time
+
+    from mediascribe.local.job import LocalJobResult, transcribe_files
+    from mediascribe.local.progress import FileLines
+
+    labels = _labels(files)
+    lines = FileLines(list(labels.values()))
+    started = time.monotonic()
+    seconds: dict[Path, float] = {}
+
+    def finished(path: Path, result: LocalJobResult | ValueError) -> None:
+        seconds[path] = time.monotonic() - started
+        lines.finish(labels[path], f"{_outcome(result)[0]}  {seconds[path]:.1f} s")
+
+    with _database() as database_url:
+        results = transcribe_files(
+            files,
+            template=args.template,
+            database_url=database_url,
+            environment=_environment(args),
+            out_dir=args.out,
+            on_progress=lambda path, progress, stage: lines.update(labels[path], progress, stage),
+            on_finished=finished,
+            map_max_concurrency=args.map_concurrency,
+            max_parallel=args.parallel,
+        )
+    outcomes = {path: _outcome(result) for path, result in zip(files, results, strict=True)}
+    if args.json:
+        documents = [
+            result.status if isinstance(result, LocalJobResult) else {"file": str(path), "error": str(result)}
+            for path, result in zip(files, results, strict=True)
+        ]
+        print(json.dumps(documents, indent=2, ensure_ascii=False))
+    else:
+        rows = [
+            (labels[path], state, f"{seconds[path]:.1f} s", detail)
+            for path, (state, detail) in outcomes.items()
+        ]
+        print(_table(("file", "status", "finished after", "detail"), rows))
+    states = {state for state, _ in outcomes.values()}
+    if states & {"failed", "rejected"}:
+        return EXIT_FAILED
+    return EXIT_SKIPPED if "skipped" in states else EXIT_COMPLETED
+
+
+def _labels(files: list[Path]) -> dict[Path, str]:
+    """How each file is named in the lines and the table: its name, or its path where names repeat."""
+    names = [path.name for path in files]
+    return {path: path.name if names.count(path.name) == 1 else str(path) for path in files}
+
+
+def _outcome(result: Any) -> tuple[str, str]:
+    """(status, detail) of one file of a batch: the reason when it did not complete."""
+    if isinstance(result, ValueError):
+        return "rejected", str(result)
+    status = result.status
+    state = str(status["status"])
+    if state == "completed":
+        words = len((status.get("content") or "").split())
+        return state, f"{words} words" + (f", wrote {len(result.written)} files" if result.written else "")
+    return state, str(status.get("reason") or status.get("error") or "")
+
+
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = [header, tuple("-" * width for width in widths), *rows]
+    return "\n".join(
+        "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
 
 
 def run_status(args: argparse.Namespace) -> int:

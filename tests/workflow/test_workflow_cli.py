@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -13,21 +12,6 @@ from workflow_support import REPO
 
 from mediascribe.cli import main
 from support.media_factory import make_garbage, make_speech_like, make_text
-
-
-@pytest.fixture
-def cli_env(monkeypatch, postgres_dsn, database, fake_api):
-    """The command as a user with a key would run it, against the fake API and the test database."""
-    monkeypatch.setenv("DATABASE_URL", postgres_dsn)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_api.base_url)
-    monkeypatch.setenv("OPENAI_MAX_RETRIES", "0")
-    # The command quiets loggers for its stdout/stderr; give other tests their levels back.
-    names = ("mediascribe", "moto", "botocore", "faster_whisper")
-    levels = {name: logging.getLogger(name).level for name in names}
-    yield fake_api
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
 
 
 def test_transcribe_prints_the_transcript_and_writes_every_format(cli_env, tmp_path, capsys):

@@ -1,7 +1,7 @@
-"""One media file through the whole local workflow: upload, S3 event, execution, result.
+"""Media files through the whole local workflow: upload, S3 event, execution, result.
 
-Used by the ``mediascribe transcribe`` command, the end-to-end tests and the benchmark, so all three
-exercise exactly the same path.
+Used by the ``mediascribe transcribe`` command (one file, several, or a folder), the end-to-end tests
+and the benchmark, so all of them exercise exactly the same path.
 """
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,8 @@ from mediascribe.storage import TRANSCRIPT_FORMATS
 
 ProgressCallback = Callable[[int, str], None]
 FINISHED_STATUSES = {"completed", "failed", "skipped"}
+# Jobs of one local run at a time: each runs its own Map of chunks, so a few keep two cores busy.
+DEFAULT_PARALLEL_FILES = 4
 _WORK_PREFIX = "mediascribe-work-"
 
 
@@ -54,7 +58,91 @@ def transcribe_file(
     """Run ``path`` through the workflow and return the job's final status document (with content).
 
     Outputs (txt/json/srt/vtt) are copied from the local bucket to ``out_dir`` when the job completed.
+    Raises ValueError when the upload starts no job.
     """
+    with local_workflow(template, database_url, environment, map_max_concurrency) as run:
+        return run.transcribe(path, out_dir=out_dir, on_progress=on_progress)
+
+
+def transcribe_files(
+    paths: Sequence[Path],
+    *,
+    template: Path,
+    database_url: str,
+    environment: Mapping[str, str] | None = None,
+    out_dir: Path | None = None,
+    on_progress: Callable[[Path, int, str], None] | None = None,
+    on_finished: Callable[[Path, LocalJobResult | ValueError], None] | None = None,
+    map_max_concurrency: int | None = None,
+    max_parallel: int = DEFAULT_PARALLEL_FILES,
+) -> list[LocalJobResult | ValueError]:
+    """Run several files through one local workflow, at most ``max_parallel`` jobs at once.
+
+    One setup serves them all, so each file after the first costs only its own work. Results come in
+    the order of ``paths``; a file that starts no job gets the ValueError that says why.
+    """
+    keys = _upload_keys(paths)
+
+    def one(path: Path) -> LocalJobResult | ValueError:
+        progress = None if on_progress is None else partial(on_progress, path)
+        try:
+            result: LocalJobResult | ValueError = run.transcribe(
+                path, key_name=keys[path], out_dir=out_dir, on_progress=progress
+            )
+        except ValueError as exc:
+            result = exc
+        if on_finished is not None:
+            on_finished(path, result)
+        return result
+
+    with (
+        local_workflow(template, database_url, environment, map_max_concurrency) as run,
+        ThreadPoolExecutor(max_workers=max(1, max_parallel), thread_name_prefix="file") as pool,
+    ):
+        return list(pool.map(one, paths))
+
+
+@dataclass
+class LocalRun:
+    """One local workflow and the jobs database, shared by every file of a run."""
+
+    workflow: LocalWorkflow
+    repository: JobRepository
+    upload_prefix: str
+
+    def transcribe(
+        self,
+        path: Path,
+        *,
+        key_name: str | None = None,
+        out_dir: Path | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> LocalJobResult:
+        workflow = self.workflow
+        key = workflow.upload(path, f"{self.upload_prefix}{key_name or path.name}")
+        started = workflow.deliver_upload_event(key)
+        if not started["jobs"]:
+            reason = started["rejected"][0]["reason"] if started["rejected"] else "no job started"
+            raise ValueError(reason)
+        job_id = started["jobs"][0]["job_id"]
+        already_done = started["jobs"][0]["status"] in FINISHED_STATUSES
+        poll = _progress_poller(self.repository, job_id, on_progress)
+        # With a persistent DATABASE_URL the same file maps to the same, finished job.
+        execution = None if already_done else workflow.wait(workflow.execution_arn(job_id), on_poll=poll)
+        poll()
+        status = get_job_status(self.repository, job_id, include_content=True)
+        written = _copy_outputs(workflow, status, path.stem, out_dir) if out_dir else {}
+        return LocalJobResult(job_id=job_id, status=status, execution=execution, written=written)
+
+
+@contextmanager
+def local_workflow(
+    template: Path,
+    database_url: str,
+    environment: Mapping[str, str] | None = None,
+    map_max_concurrency: int | None = None,
+) -> Iterator[LocalRun]:
+    """The template's workflow on this machine, ready for files; torn down (temp files too) on exit."""
     environment = dict(environment or {})
     upload_prefix = Settings.from_env({**os.environ, **environment}).upload_prefix
     with _work_dir() as temp_dir:
@@ -65,27 +153,22 @@ def transcribe_file(
             environment=environment,
         )
         with LocalWorkflow(template, options) as workflow:
-            key = workflow.upload(path, f"{upload_prefix}{path.name}")
-            started = workflow.deliver_upload_event(key)
-            if not started["jobs"]:
-                reason = started["rejected"][0]["reason"] if started["rejected"] else "no job started"
-                raise ValueError(reason)
-            job_id = started["jobs"][0]["job_id"]
-            already_done = started["jobs"][0]["status"] in FINISHED_STATUSES
             database = Database(database_url)
             try:
-                repository = JobRepository(database)
-                poll = _progress_poller(repository, job_id, on_progress)
-                # With a persistent DATABASE_URL the same file maps to the same, finished job.
-                execution = (
-                    None if already_done else workflow.wait(workflow.execution_arn(job_id), on_poll=poll)
-                )
-                poll()
-                status = get_job_status(repository, job_id, include_content=True)
+                yield LocalRun(workflow, JobRepository(database), upload_prefix)
             finally:
                 database.close()
-            written = _copy_outputs(workflow, status, path.stem, out_dir) if out_dir else {}
-    return LocalJobResult(job_id=job_id, status=status, execution=execution, written=written)
+
+
+def _upload_keys(paths: Sequence[Path]) -> dict[Path, str]:
+    """Each file's name under the upload prefix; files that share a name get a folder of their own."""
+    seen: dict[str, int] = {}
+    keys = {}
+    for path in paths:
+        count = seen.get(path.name, 0)
+        seen[path.name] = count + 1
+        keys[path] = path.name if count == 0 else f"{count}/{path.name}"
+    return keys
 
 
 @contextmanager
