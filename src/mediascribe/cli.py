@@ -75,8 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     transcribe.add_argument(
         "--engine",
-        choices=["auto", "openai", "local"],
-        help="transcription engine (default: auto = OpenAI with a key, else offline)",
+        choices=["auto", "openai", "local", "amazon"],
+        help="transcription engine (default: auto = OpenAI with a key, else offline; amazon = Amazon "
+        "Transcribe, AWS_ENDPOINT_URL_TRANSCRIBE for another endpoint)",
     )
     transcribe.add_argument("--model", metavar="M", help="OpenAI model name (default gpt-transcribe)")
     transcribe.add_argument(

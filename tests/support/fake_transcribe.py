@@ -275,11 +275,13 @@ class FakeTranscribeServer:
             ) from exc
 
     def _s3(self) -> Any:
-        if self.s3_client is None:
-            import boto3
+        """The given client, else a new one per request: it then reads the S3 of whatever moto world
+        (or account) is current when the request arrives."""
+        if self.s3_client is not None:
+            return self.s3_client
+        import boto3
 
-            self.s3_client = boto3.client("s3", region_name="us-east-1")
-        return self.s3_client
+        return boto3.client("s3", region_name="us-east-1")
 
     def _prompt(self, entries: Sequence[Mapping[str, Any]]) -> str | None:
         phrases: list[str] = []

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from mediascribe.config import Settings
+from mediascribe.transcription.catalog import ModelSpec
 from mediascribe.transcription.models import ChunkTranscript
 
 
@@ -33,3 +35,14 @@ def distinct_speakers(chunks: Sequence[ChunkTranscript]) -> list[ChunkTranscript
         )
         relabelled.append(replace(chunk, segments=segments))
     return relabelled
+
+
+def planning_settings(settings: Settings, spec: ModelSpec) -> Settings:
+    """The settings the chunk planner works with: with speaker labels on, chunks as long as the
+    model's cap and the byte budget allow (``CHUNK_TARGET_SECONDS`` is not applied), so most files are
+    one request and keep one set of labels."""
+    if settings.transcription_speakers and spec.returns_speakers and spec.max_audio_seconds:
+        return settings.with_overrides(
+            chunk_target_seconds=max(spec.max_audio_seconds, settings.chunk_target_seconds)
+        )
+    return settings

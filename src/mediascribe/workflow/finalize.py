@@ -11,6 +11,7 @@ from mediascribe.storage import JobKeys
 from mediascribe.transcription.assembly import assemble_transcript
 from mediascribe.transcription.captions import to_json, to_srt, to_text, to_vtt
 from mediascribe.transcription.models import ChunkTranscript, Transcript
+from mediascribe.transcription.speakers import distinct_speakers
 from mediascribe.workflow.contracts import ChunkResult, FinalizeRequest, FinalizeResult
 from mediascribe.workflow.runtime import Runtime
 
@@ -32,7 +33,7 @@ def finalize(runtime: Runtime, request: FinalizeRequest) -> FinalizeResult:
     keys = runtime.store.job_keys(job_id)
     job = runtime.jobs.get(job_id)
     indexes = _chunk_indexes(request.results, job.chunks_total)
-    transcript = assemble_transcript(_read_results(runtime, keys, indexes))
+    transcript = assemble_transcript(distinct_speakers(_read_results(runtime, keys, indexes)))
     outputs = {
         fmt: runtime.store.put_text(keys, keys.transcript(fmt), render(transcript), content_type)
         for fmt, (render, content_type) in _RENDERERS.items()

@@ -14,6 +14,7 @@ from mediascribe.media.chunks import AudioChunk
 from mediascribe.media.split import split_audio_file
 from mediascribe.storage import JobKeys
 from mediascribe.transcription.catalog import model_spec
+from mediascribe.transcription.speakers import planning_settings
 from mediascribe.workflow.contracts import ChunkEntry, PrepareRequest, PrepareResult
 from mediascribe.workflow.runtime import Runtime
 from mediascribe.workflow.source import display_name, download_source
@@ -34,14 +35,15 @@ def prepare(runtime: Runtime, request: PrepareRequest) -> PrepareResult:
     with job_workspace(settings.temp_dir, job_id) as workspace:
         source = download_source(runtime.store, request.bucket, request.key, workspace)
         # Chunks are planned within the configured model's duration cap, so no request is refused for it.
+        spec = model_spec(settings)
         chunks = asyncio.run(
             split_audio_file(
                 source,
                 settings.max_chunk_size_bytes,
                 filename,
                 job_id,
-                settings=settings,
-                model_max_seconds=model_spec(settings).max_audio_seconds,
+                settings=planning_settings(settings, spec),
+                model_max_seconds=spec.max_audio_seconds,
             )
         )
         # Results of an earlier attempt belong to its chunking; a re-run must not reuse them.

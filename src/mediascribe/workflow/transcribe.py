@@ -7,7 +7,10 @@ import logging
 
 from mediascribe.errors import InvalidObjectKeyError
 from mediascribe.storage import JobKeys
+from mediascribe.transcription.engine import StoredAudio, StoredAudioEngine, TranscriptionEngine
+from mediascribe.transcription.models import ChunkTranscript
 from mediascribe.transcription.runner import speech_timing, transcribe_chunk
+from mediascribe.transcription.stored import transcribe_stored_chunk
 from mediascribe.workflow.contracts import ChunkEntry, ChunkRequest, ChunkResult
 from mediascribe.workflow.runtime import Runtime
 from mediascribe.workspace import job_workspace
@@ -35,11 +38,26 @@ def transcribe_one_chunk(runtime: Runtime, request: ChunkRequest) -> ChunkResult
 def _transcribe_to_s3(
     runtime: Runtime, keys: JobKeys, index: int, chunk: ChunkEntry, result_key: str
 ) -> None:
+    engine = runtime.engine()
+    if isinstance(engine, StoredAudioEngine):
+        # The service reads the chunk (checked above to be this job's) from the bucket itself.
+        audio = StoredAudio(runtime.store.bucket, chunk.key)
+        transcript = asyncio.run(
+            transcribe_stored_chunk(engine, index, audio, chunk.offset, duration_seconds=chunk.duration)
+        )
+    else:
+        transcript = _transcribe_downloaded(runtime, engine, keys, index, chunk)
+    runtime.store.put_json(keys, result_key, transcript.to_dict())
+
+
+def _transcribe_downloaded(
+    runtime: Runtime, engine: TranscriptionEngine, keys: JobKeys, index: int, chunk: ChunkEntry
+) -> ChunkTranscript:
     with job_workspace(runtime.settings.temp_dir, keys.job_id) as workspace:
         path = runtime.store.download(chunk.key, workspace / f"chunk-{index:05d}.mp3")
         transcript = asyncio.run(
             transcribe_chunk(
-                runtime.engine(),
+                engine,
                 index,
                 path,
                 chunk.offset,
@@ -48,4 +66,4 @@ def _transcribe_to_s3(
             )
         )
         path.unlink()
-    runtime.store.put_json(keys, result_key, transcript.to_dict())
+    return transcript
