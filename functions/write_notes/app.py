@@ -21,4 +21,4 @@ def lambda_handler(event: WriteNotesRequest, context: LambdaContext, settings: S
     runtime = runtime_for(settings)
     if event.failure is not None:
         return record_notes_failure(runtime, event.job_id, failure_reason(event.failure))
-    return write_job_notes(runtime, event.job_id)
+    return write_job_notes(runtime, event.job_id, final=event.final)

@@ -12,7 +12,7 @@ from mediascribe.notes.models import MAX_TITLE_CHARS
 from support.api_gateway import proxy_event
 from support.fake_bedrock import FakeBedrockServer
 from support.media_factory import make_speech_like
-from support.notes_scripts import long_title_turn, refusal_turn
+from support.notes_scripts import long_title_turn, refusal_turn, throttle_turn
 
 ALICE = "arn:aws:iam::123456789012:user/tester"
 BOB = "arn:aws:iam::123456789012:user/bob"
@@ -156,6 +156,14 @@ def test_notes_are_rewritten_on_request_through_the_api(make_workflow, jobs, fak
         assert document["title"] == document["notes"]["title"]
         # Someone else's job is unknown to them.
         assert _api(workflow, "POST", f"/jobs/{job_id}/notes", caller=BOB)[0] == 404
+        # No state machine retries a requested rewrite: throttling that outlasts the SDK's retries
+        # is recorded at once instead of leaving the notes pending.
+        fake_api.chat.script.script(throttle_turn(), throttle_turn())
+        assert _api(workflow, "POST", f"/jobs/{job_id}/notes")[0] == 202
+        workflow.invocations.wait_idle(60)
+        throttled = _api(workflow, "GET", f"/jobs/{job_id}")[1]
+        assert throttled["notes"]["status"] == "failed" and "OpenAI 429" in throttled["notes"]["reason"]
+        assert throttled["title"] == document["title"]
         # Once the work files have expired, the notes cannot be written again, and say why.
         bucket = workflow.options.bucket
         workflow.client("s3").delete_object(Bucket=bucket, Key=f"jobs/{job_id}/transcript.json")

@@ -55,9 +55,14 @@ class NotesFailure(Contract):
 
 
 class WriteNotesRequest(JobStep):
-    """The state's input; ``failure`` is set when the state machine records a failed attempt."""
+    """The state's input; ``failure`` is set when the state machine records a failed attempt.
+
+    ``final`` marks a request from the jobs API: no state machine retries it, so a retryable
+    failure is recorded on the notes at once instead of being raised.
+    """
 
     failure: NotesFailure | None = None
+    final: bool = False
 
 
 class WriteNotesResult(Contract):
@@ -65,8 +70,13 @@ class WriteNotesResult(Contract):
     reason: str | None = None
 
 
-def write_job_notes(runtime: Runtime, job_id: str, model: NotesModel | None = None) -> WriteNotesResult:
-    """Notes of a completed job's transcript, stored with the asset; the title becomes its title."""
+def write_job_notes(
+    runtime: Runtime, job_id: str, model: NotesModel | None = None, *, final: bool = False
+) -> WriteNotesResult:
+    """Notes of a completed job's transcript, stored with the asset; the title becomes its title.
+
+    ``RetryableNotesError`` is raised for the state machine to retry, unless this attempt is ``final``.
+    """
     job = runtime.jobs.get(job_id)
     if job.status is not JobStatus.COMPLETED:
         raise IllegalTransitionError(f"job {job.id} is {job.status}: notes need a completed transcript")
@@ -77,8 +87,10 @@ def write_job_notes(runtime: Runtime, job_id: str, model: NotesModel | None = No
             model or notes_model(runtime.settings),
             max_input_tokens=runtime.settings.notes_max_input_tokens,
         )
-    except RetryableNotesError:
-        raise
+    except RetryableNotesError as exc:
+        if not final:
+            raise
+        return record_notes_failure(runtime, job.id, exc.message)
     except NotesError as exc:
         return record_notes_failure(runtime, job.id, exc.message)
     runtime.jobs.set_notes(job.id, {"status": "completed", **notes.to_dict()}, title=notes.title)
@@ -99,11 +111,16 @@ def request_notes(runtime: Runtime, job_id: str, lambda_client: Any) -> None:
     if job.status is not JobStatus.COMPLETED:
         raise IllegalTransitionError(f"job {job.id} is {job.status}: notes need a completed transcript")
     runtime.jobs.set_notes(job.id, {"status": "pending"})
-    lambda_client.invoke(
-        FunctionName=settings.notes_function_name,
-        InvocationType="Event",
-        Payload=json.dumps({"job_id": job.id}).encode(),
-    )
+    try:
+        lambda_client.invoke(
+            FunctionName=settings.notes_function_name,
+            InvocationType="Event",
+            Payload=json.dumps({"job_id": job.id, "final": True}).encode(),
+        )
+    except Exception:
+        # Nothing will replace "pending" then; say so, and let the caller see the failure.
+        record_notes_failure(runtime, job.id, "the notes function could not be started; try again")
+        raise
     logger.info("notes requested")
 
 
