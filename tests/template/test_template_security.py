@@ -36,7 +36,7 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
         "states",
         "invoke:WriteNotesFunction",
     },
-    "SweepStaleJobsFunction": {"db"},
+    "SweepStaleJobsFunction": {"db", "ListExecutions"},
     "ProbeMediaFunction": {"BucketListPolicy", "SourceReadPolicy", "db"},
     "PrepareAudioFunction": {
         "BucketListPolicy",

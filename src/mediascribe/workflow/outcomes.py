@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 
 from mediascribe.errors import IllegalTransitionError
 from mediascribe.workflow.contracts import FailRequest, FailResult, SkipRequest, SkipResult, SweepResult
 from mediascribe.workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
+
+# How long after its execution stopped a job may still need sweeping: sweeps run every 15 minutes.
+BUSY_MARGIN_SECONDS = 3600
 
 _SKIP_REASONS = {
     "text": "text file: there is no audio to transcribe",
@@ -46,6 +50,19 @@ def mark_failed(runtime: Runtime, request: FailRequest) -> FailResult:
     return FailResult(status=str(job.status))
 
 
+def _workflow_was_busy(runtime: Runtime, now: datetime) -> bool:
+    machine = runtime.settings.state_machine_arn
+    if not machine:
+        return True  # no state machine to ask: sweep
+    if runtime.sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING", maxResults=1)[
+        "executions"
+    ]:
+        return True
+    since = now - timedelta(seconds=runtime.settings.stale_job_after_seconds + BUSY_MARGIN_SECONDS)
+    recent = runtime.sfn.list_executions(stateMachineArn=machine, maxResults=100)["executions"]
+    return any(execution.get("stopDate", now) >= since for execution in recent)
+
+
 def readable_error(error: str, cause: str | None) -> str:
     """Lambda errors arrive as a JSON cause ``{"errorType", "errorMessage", ...}``; keep the message."""
     message = cause or ""
@@ -59,7 +76,15 @@ def readable_error(error: str, cause: str | None) -> str:
     return message[:_MAX_MESSAGE_CHARS]
 
 
-def sweep_stale_jobs(runtime: Runtime) -> SweepResult:
+def sweep_stale_jobs(runtime: Runtime, *, now: datetime | None = None) -> SweepResult:
+    """Fail jobs that stopped making progress, asking the database only when the workflow was busy.
+
+    A job goes stale only while, or soon after, its execution runs. When no execution is running and
+    none stopped within the stale period (plus an hour), there is nothing to sweep, and the database
+    (an Aurora cluster that pauses when idle and is billed while awake) is left asleep.
+    """
+    if not _workflow_was_busy(runtime, now or datetime.now(UTC)):
+        return SweepResult(failed=[])
     failed = runtime.jobs.fail_stale_jobs(runtime.settings.stale_job_after_seconds)
     if failed:
         logger.warning("failed stale jobs", extra={"count": len(failed), "job_ids": failed})
