@@ -198,7 +198,7 @@ class FakeTranscriptionServer:
 
     ``requests`` lists every request seen; ``max_in_flight`` is the most it handled at once, which
     shows whether a client really sent chunks concurrently; ``request_seconds`` holds how long each
-    transcription request took from its arrival to its answer.
+    transcription request took from its arrival to its answer, ``statuses`` the status of each answer.
     """
 
     def __init__(
@@ -239,6 +239,7 @@ class FakeTranscriptionServer:
         self._in_flight = 0
         self.max_in_flight = 0
         self.request_seconds: list[float] = []
+        self.statuses: list[int] = []
         # Chat Completions (notes) are answered by their own section at the end of this module.
         self.chat = ChatCompletions()
         self._httpd: ThreadingHTTPServer | None = None
@@ -647,6 +648,8 @@ def _handler_for(server: FakeTranscriptionServer) -> type[BaseHTTPRequestHandler
                 content_type, payload = "text/plain; charset=utf-8", reply.body.encode()
             else:
                 content_type, payload = "application/json", json.dumps(reply.body or {}).encode()
+            with server._lock:
+                server.statuses.append(reply.status)
             self.send_response(reply.status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))
