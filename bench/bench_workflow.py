@@ -27,10 +27,8 @@ from mediascribe.workspace import job_workspace
 from results_file import write_section
 from support.fake_openai import FakeTranscriptionServer
 from support.media_factory import make_speech_like
+from support.paths import TEMPLATE
 
-ROOT = Path(__file__).resolve().parents[1]
-
-TEMPLATE = ROOT / "template.yaml"
 STAGES = ("Probe media", "Prepare audio", "Transcribe chunks", "Finalize transcript")
 LONG_SECONDS = 3600.0
 LATENCY_SECONDS = 1.0

@@ -52,7 +52,7 @@ if [[ "${SKIP_SAM_VALIDATE:-0}" != "1" ]]; then
   echo "check-template: checkov on the SAM-expanded template"
   "$TOOLS/checkov/bin/checkov" --config-file .checkov.yaml --file "$expanded"
   echo "check-template: IAM wildcards, extra stages and unscoped permissions in the SAM-expanded template"
-  .venv/bin/python tests/template/template_support.py "$expanded"
+  PYTHONPATH=tests .venv/bin/python tests/template/template_support.py "$expanded"
 fi
 
 echo "check-template: all checks passed"

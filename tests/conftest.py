@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from mediascribe.config import Settings
+from support.paths import TEMPLATE
 
 if TYPE_CHECKING:
     # Imported where the fixtures run, so the unit tier never loads the database or moto code.
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from mediascribe.local.workflow import LocalWorkflow
     from support.fake_openai import FakeTranscriptionServer
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
 TESTS = Path(__file__).resolve().parent
 # Folders whose tests are a tier of their own, whatever they use.
 FOLDER_TIERS = {"template": "infra", "e2e": "e2e"}

@@ -7,9 +7,9 @@ import types
 from collections.abc import Iterator
 
 import pytest
-from hardening_support import DUMMY_API_KEY, text_unless_silent
 
 from support.fake_openai import FakeTranscriptionServer
+from support.hardening import DUMMY_API_KEY, text_unless_silent
 from support.media_library import MediaLibrary
 
 

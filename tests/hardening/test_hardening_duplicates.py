@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from hardening_support import chunk_text
-
 from mediascribe.jobs.models import JobStatus
+from support.hardening import chunk_text
 from support.job_rows import job_count
 from support.media_factory import make_audio
 

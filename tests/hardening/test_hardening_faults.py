@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from hardening_support import TcpProxy, chunk_text, run_upload, settled
 from psycopg2.extensions import make_dsn, parse_dsn
 
 from mediascribe.jobs.models import JobStatus
@@ -21,6 +20,7 @@ from mediascribe.observability import container_settings
 from mediascribe.workflow.runtime import runtime_for
 from mediascribe.workflow.start import retry_job
 from support.fake_openai import Reply, error_reply
+from support.hardening import TcpProxy, chunk_text, run_upload, settled
 from support.media_factory import make_audio
 
 

@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from hardening_support import (
+
+from mediascribe.jobs.models import JobStatus
+from mediascribe.jobs.status import get_job_status
+from support.hardening import (
     SMALL_CHUNK_BYTES,
     assert_contained,
     deliver_and_wait,
@@ -20,9 +23,6 @@ from hardening_support import (
     settled,
     text_unless_silent,
 )
-
-from mediascribe.jobs.models import JobStatus
-from mediascribe.jobs.status import get_job_status
 from support.media_factory import (
     make_audio,
     make_garbage,

@@ -12,7 +12,9 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from hardening_support import (
+
+from mediascribe.jobs.models import JobStatus
+from support.hardening import (
     assert_contained,
     auditing_files,
     captured_logs,
@@ -24,8 +26,6 @@ from hardening_support import (
     settled,
     tree,
 )
-
-from mediascribe.jobs.models import JobStatus
 from support.media_factory import make_audio
 
 PROCESSED = {

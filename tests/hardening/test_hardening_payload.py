@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hardening_support import expected_text, run_upload, settled
 
 from mediascribe.jobs.models import JobStatus
 from mediascribe.jobs.repository import JobRepository
 from mediascribe.local.workflow import LocalWorkflow
 from support.fake_openai import FakeTranscriptionServer
+from support.hardening import expected_text, run_upload, settled
 from support.media_factory import make_audio
 
 PAYLOAD_LIMIT_BYTES = 256 * 1024

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import logging
 
-from hardening_support import DUMMY_API_KEY, captured_logs, run_upload, settled
 from psycopg2.extensions import make_dsn
 
 from mediascribe.jobs.models import JobStatus
 from mediascribe.jobs.status import get_job_status
 from support.fake_openai import Reply
+from support.hardening import DUMMY_API_KEY, captured_logs, run_upload, settled
 from support.media_factory import make_audio, make_garbage
 
 DB_PASSWORD = "pg-hardening-dummy-password-9f8e7d"

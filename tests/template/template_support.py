@@ -19,9 +19,9 @@ from typing import Any
 
 from cfnlint.decode import decode_str
 
-REPO = Path(__file__).resolve().parents[2]
-TEMPLATE_PATH = REPO / "template.yaml"
-ASL_PATH = REPO / "statemachine" / "transcribe_media.asl.json"
+from support.paths import ASL as ASL_PATH  # noqa: F401 - the template tests import it from here
+from support.paths import REPO as REPO
+from support.paths import TEMPLATE as TEMPLATE_PATH
 
 # Actions AWS authorizes only on Resource "*": there is no narrower resource to name.
 RESOURCE_STAR_ACTIONS: Mapping[str, str] = {

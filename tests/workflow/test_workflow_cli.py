@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
-from workflow_support import REPO
 
 from mediascribe.cli import main
 from support.media_factory import make_garbage, make_speech_like, make_text
+from support.paths import REPO
 
 
 def test_transcribe_prints_the_transcript_and_writes_every_format(cli_env, tmp_path, capsys):

@@ -15,10 +15,10 @@ from typing import Any, get_type_hints
 
 import pytest
 from pydantic import BaseModel
-from workflow_support import REPO, TEMPLATE
 
 from mediascribe.local.lambda_bridge import load_handler
 from mediascribe.local.template import TemplateSpec
+from support.paths import REPO, TEMPLATE
 
 ASL = REPO / "statemachine" / "transcribe_media.asl.json"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from workflow_support import REPO
 
 from mediascribe import errors
 from mediascribe.errors import ConfigurationError
 from mediascribe.local.definition import sample_substitutions, substitute
+from support.paths import REPO
 
 ASL = REPO / "statemachine" / "transcribe_media.asl.json"
 LAMBDA_ERRORS = {

@@ -6,8 +6,6 @@ from pathlib import Path
 
 from mediascribe.local.workflow import LocalWorkflow
 
-REPO = Path(__file__).resolve().parents[2]
-TEMPLATE = REPO / "template.yaml"
 # The smallest chunk limit settings accept: a few seconds of 64 kbit/s audio per chunk.
 SMALL_CHUNK_BYTES = 65536
 
