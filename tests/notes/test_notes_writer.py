@@ -10,6 +10,7 @@ from mediascribe.errors import InvalidNotesError, NotesError, RetryableNotesErro
 from mediascribe.notes.models import MAX_TITLE_CHARS
 from mediascribe.notes.writer import Segment, write_notes
 from support.fake_bedrock import BedrockModel, FakeBedrockServer
+from support.fake_openai import ChatModel
 from support.notes_scripts import (
     Turn,
     invalid_json_turn,
@@ -89,7 +90,7 @@ def test_input_over_the_models_context_is_a_permanent_validation_error() -> None
     small = {"amazon.nova-micro-v1:0": BedrockModel(context_tokens=1_500, max_output_tokens=5_000)}
     with (
         FakeBedrockServer(models=small) as server,
-        pytest.raises(NotesError, match="ValidationException: Input is too long") as raised,
+        pytest.raises(NotesError, match=r"Input is too long.*lower NOTES_MAX_INPUT_TOKENS") as raised,
     ):
         write_notes(MEETING * 20, bedrock_model(server))
     assert not isinstance(raised.value, RetryableNotesError)
@@ -168,3 +169,10 @@ def test_the_bedrock_stand_in_enforces_the_models_output_limit(bedrock_server: F
             messages=[{"role": "user", "content": [{"text": "hi"}]}],
             inferenceConfig={"maxTokens": 8000},
         )
+
+
+def test_input_over_an_openai_models_context_says_what_to_lower(openai_server) -> None:
+    openai_server.chat.models["gpt-4.1-mini"] = ChatModel(context_tokens=1_500, max_output_tokens=32_768)
+    with pytest.raises(NotesError, match=r"maximum context length is 1500 tokens.*NOTES_MAX_INPUT_TOKENS"):
+        write_notes(MEETING * 20, openai_model(openai_server))
+    assert openai_server.chat.script.calls == 0

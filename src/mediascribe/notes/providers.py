@@ -28,6 +28,9 @@ MAX_OUTPUT_TOKENS = 4000
 DEFAULT_BEDROCK_MODEL = "amazon.nova-micro-v1:0"
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
 
+# The planner's estimate is high for the models it knows; a model with a smaller context needs a
+# smaller budget.
+_SMALLER_PARTS = "(lower NOTES_MAX_INPUT_TOKENS to the model's context)"
 _BEDROCK_RETRYABLE = {
     "ThrottlingException",
     "ServiceUnavailableException",
@@ -111,6 +114,8 @@ def _bedrock_error(exc: ClientError, model: str) -> NotesError:
         return RetryableNotesError(f"Amazon Bedrock {code}: {message}")
     if code == "AccessDeniedException":
         return NotesError(f"no access to Bedrock model {model} (enable it for this account and region)")
+    if code == "ValidationException" and "too long" in message:
+        message += f" {_SMALLER_PARTS}"
     return NotesError(f"Amazon Bedrock {code}: {message}")
 
 
@@ -157,6 +162,8 @@ class OpenAINotesModel:
             if code == "insufficient_quota":
                 return NotesError(f"OpenAI quota exhausted: {message}")
             return RetryableNotesError(f"OpenAI {status}: {message}")
+        if code == "context_length_exceeded":
+            message += f" {_SMALLER_PARTS}"
         return NotesError(f"OpenAI {status}: {message}")
 
 
