@@ -86,6 +86,8 @@ class Settings:
     # "data-api": the RDS Data API on DATABASE_CLUSTER_ARN with DATABASE_SECRET_ARN.
     database_mode: DatabaseModeChoice = "postgres"
     database_secret_arn: str | None = None
+    # The migrate function only: the functions' login (username, password) it creates and grants rows to.
+    database_app_secret_arn: str | None = None
     database_cluster_arn: str | None = None
     database_name: str | None = None
     database_host: str | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import psycopg2
 import pytest
@@ -94,3 +95,19 @@ def empty_dsn(postgres_dsn: str) -> Iterator[str]:
             cursor.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
     finally:
         admin.close()
+
+
+@pytest.fixture
+def secrets_manager(monkeypatch) -> Iterator[Any]:
+    """Secrets Manager on moto, with Powertools' cached provider reset around the test."""
+    import boto3
+    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    DEFAULT_PROVIDERS.pop("secrets", None)
+    with mock_aws():
+        yield boto3.client("secretsmanager")
+    DEFAULT_PROVIDERS.pop("secrets", None)

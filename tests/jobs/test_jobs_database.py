@@ -7,11 +7,8 @@ import logging
 import socket
 from pathlib import Path
 
-import boto3
 import psycopg2
 import pytest
-from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
-from moto import mock_aws
 from psycopg2.extensions import parse_dsn
 
 from mediascribe.config import Settings
@@ -123,17 +120,6 @@ def test_executor_from_settings_is_cached_and_never_migrates(empty_dsn: str) -> 
 def test_database_settings_are_required() -> None:
     with pytest.raises(ConfigurationError, match="DATABASE_URL or DATABASE_SECRET_ARN"):
         executor_from_settings(Settings())
-
-
-@pytest.fixture
-def secrets_manager(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    DEFAULT_PROVIDERS.pop("secrets", None)
-    with mock_aws():
-        yield boto3.client("secretsmanager")
-    DEFAULT_PROVIDERS.pop("secrets", None)
 
 
 def test_dsn_from_a_full_secret_verifies_the_server_certificate(secrets_manager) -> None:

@@ -39,8 +39,21 @@ def executor_from_settings(settings: Settings, *, data_api_client: Any = None) -
 
 
 def migrate(settings: Settings) -> list[str]:
-    """Apply pending migrations on the configured database; returns the versions applied now."""
-    return apply_migrations(executor_from_settings(settings))
+    """Apply pending migrations on the configured database; returns the versions applied now.
+
+    With ``DATABASE_APP_SECRET_ARN`` the functions' login role (the secret's user) is then created or
+    given the secret's current password, and granted row access to the migrated tables.
+    """
+    executor = executor_from_settings(settings)
+    applied = apply_migrations(executor)
+    if settings.database_app_secret_arn:
+        from mediascribe.jobs.app_role import AppCredentials, ensure_app_role
+        from mediascribe.jobs.secret import read_json_secret
+
+        ensure_app_role(
+            executor, AppCredentials.from_secret(read_json_secret(settings.database_app_secret_arn))
+        )
+    return applied
 
 
 def clear_executor_cache() -> None:

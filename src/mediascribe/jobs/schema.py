@@ -61,13 +61,14 @@ def apply_migrations(executor: Executor) -> list[str]:
     return applied
 
 
-def _lock(transaction: Transaction) -> None:
+def hold_migration_lock(transaction: Transaction) -> None:
+    """Queue behind any other schema change until this transaction ends."""
     transaction.execute("SELECT pg_advisory_xact_lock(%(key)s)", {"key": _MIGRATION_LOCK_KEY})
 
 
 def _create_tracking_table(transaction: Transaction) -> None:
     # Under the lock: concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog.
-    _lock(transaction)
+    hold_migration_lock(transaction)
     transaction.execute(
         """
         CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -80,7 +81,7 @@ def _create_tracking_table(transaction: Transaction) -> None:
 
 
 def _apply_one(transaction: Transaction, migration: Migration) -> bool:
-    _lock(transaction)
+    hold_migration_lock(transaction)
     done = transaction.execute(
         "SELECT 1 AS done FROM schema_migrations WHERE version = %(version)s", {"version": migration.version}
     )

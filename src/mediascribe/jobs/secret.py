@@ -29,12 +29,17 @@ def rds_ca_bundle() -> str:
 
 def dsn_from_secret(secret_arn: str, settings: Settings) -> str:
     """A ``verify-full`` connection string from the secret and the host/port/name settings."""
+    return dsn_from_values(read_json_secret(secret_arn), settings)
+
+
+def read_json_secret(secret_arn: str) -> dict[str, Any]:
+    """A database secret's JSON object, cached for five minutes."""
     from aws_lambda_powertools.utilities import parameters
 
     secret: Any = parameters.get_secret(secret_arn, transform="json", max_age=_SECRET_MAX_AGE_SECONDS)
     if not isinstance(secret, dict):
         raise ConfigurationError("the database secret is not a JSON object")
-    return dsn_from_values(secret, settings)
+    return secret
 
 
 def dsn_from_values(secret: dict[str, Any], settings: Settings) -> str:
