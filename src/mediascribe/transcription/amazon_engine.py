@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ParamValidationError
@@ -240,8 +240,7 @@ def map_error(exc: ClientError | BotoCoreError) -> TranscriptionError:
     return RetryableTranscriptionError(f"could not reach Amazon Transcribe: {exc}")
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
     start: float
     end: float
     text: str
@@ -276,24 +275,31 @@ def _tokens(items: Iterable[Mapping[str, Any]]) -> list[_Token]:
     speakers: dict[str, str] = {}
     tokens: list[_Token] = []
     for item in items:
-        content = str(item.get("Content") or "").strip()
+        content = item.get("Content")
         if not content:
             continue
-        if tokens and (_is_punctuation(content) or item.get("StartTime") is None):
-            last = tokens[-1]
-            tokens[-1] = _Token(last.start, last.end, last.text + content, last.speaker)
+        start = item.get("StartTime")
+        if tokens and (start is None or _is_punctuation(content)):
+            tokens[-1] = tokens[-1]._replace(text=tokens[-1].text + content)
             continue
-        if item.get("StartTime") is None:
+        if start is None:
             continue
         raw = item.get("SpeakerLabel")
-        speaker = None if raw is None else speakers.setdefault(str(raw), f"Speaker {len(speakers) + 1}")
-        start = float(item["StartTime"])
-        end = max(start, float(item.get("EndTime", start)))
-        tokens.append(_Token(start, end, content, speaker))
+        speaker = None
+        if raw is not None:
+            speaker = speakers.get(raw) or speakers.setdefault(raw, f"Speaker {len(speakers) + 1}")
+        end = item.get("EndTime")
+        tokens.append(
+            _Token(
+                float(start), max(float(start), float(end if end is not None else start)), content, speaker
+            )
+        )
     return tokens
 
 
 def _is_punctuation(content: str) -> bool:
+    if content[0].isalnum():
+        return False
     return all(unicodedata.category(char).startswith("P") for char in content)
 
 
