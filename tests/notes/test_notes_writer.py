@@ -47,7 +47,7 @@ def test_bedrock_notes_take_chapter_times_from_segments(bedrock_server: FakeBedr
 @pytest.mark.parametrize(
     ("first", "fragment"),
     [
-        (invalid_json_turn(), "did not call record_notes"),
+        (invalid_json_turn(), "instead of calling record_notes"),
         (long_title_turn(), f"at most {MAX_TITLE_CHARS} characters"),
         (notes_turn(chapters=[{"title": "Nowhere", "start_line": 99}]), "lines that do not exist"),
         (notes_turn(summary="word " * 400), "summary"),
@@ -109,6 +109,8 @@ def test_openai_notes_use_a_strict_schema_and_survive_a_refusal(openai_server) -
     notes = write_notes(MEETING, openai_model(openai_server))
     assert (notes.provider, notes.model_calls) == ("openai", 2)
     assert "the model refused" in openai_server.chat.script.requests[1].user
+    # The reason never quotes the answer: it is logged, and an answer can quote the transcript.
+    assert "I'm sorry" not in openai_server.chat.script.requests[1].user
 
 
 def test_openai_errors_are_mapped_and_the_key_never_shows(openai_server) -> None:

@@ -43,7 +43,8 @@ _BEDROCK_RETRYABLE = {
 
 @dataclass(frozen=True)
 class ModelReply:
-    """What a model answered: parsed JSON ``data``, or why there is none (``problem``)."""
+    """What a model answered: parsed JSON ``data``, or why there is none (``problem``, which never
+    quotes the answer: it is logged and stored, and an answer may quote the transcript)."""
 
     data: Any = None
     problem: str | None = None
@@ -102,8 +103,9 @@ def _bedrock_reply(response: dict[str, Any]) -> ModelReply:
         tool_use = block.get("toolUse")
         if tool_use and tool_use.get("name") == TOOL_NAME:
             return ModelReply(data=tool_use.get("input"))
-    text = " ".join(block["text"] for block in content if "text" in block).strip()
-    return ModelReply(problem=f"the model did not call {TOOL_NAME}: {text[:300] or 'empty answer'}")
+    # The answer's own words stay out of the reason: it is logged, and it may quote the transcript.
+    kind = "with text" if any("text" in block for block in content) else "with nothing"
+    return ModelReply(problem=f"the model answered {kind} instead of calling {TOOL_NAME}")
 
 
 def _bedrock_error(exc: ClientError, model: str) -> NotesError:
@@ -170,7 +172,7 @@ class OpenAINotesModel:
 def _openai_reply(response: Any) -> ModelReply:
     choice = response.choices[0]
     if choice.message.refusal:
-        return ModelReply(problem=f"the model refused: {choice.message.refusal[:300]}")
+        return ModelReply(problem="the model refused to write the notes")
     if choice.finish_reason == "length":
         return ModelReply(problem="the answer was cut off at the output limit")
     try:
