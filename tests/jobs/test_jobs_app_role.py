@@ -22,6 +22,7 @@ from mediascribe.jobs.connect import clear_executor_cache, migrate
 from mediascribe.jobs.database import Database
 from mediascribe.jobs.executor import Executor, StatementError
 from mediascribe.jobs.repository import JobRepository
+from mediascribe.jobs.schema import Migration, apply_migrations, available_migrations
 from support.fake_data_api import FakeDataApi, data_api_executor
 
 APP_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:mediascribe-app-AbCdEf"
@@ -35,7 +36,7 @@ DDL = (
     "CREATE INDEX assets_by_title ON assets (title)",
     "DROP TRIGGER assets_touch_updated_at ON assets",
     "DELETE FROM schema_migrations",
-    "SELECT version FROM schema_migrations",
+    "INSERT INTO schema_migrations (version, name) VALUES ('9999', '9999_forged.sql')",
 )
 
 
@@ -165,10 +166,12 @@ def test_every_run_sets_the_current_password_and_grants_once(
         " WHERE grantee = %(name)s ORDER BY 1, 2",
         {"name": role_name},
     )
-    tables = {grant["table_name"] for grant in grants}
-    assert tables == {"assets", "assets_processing_jobs"}
-    assert {grant["privilege_type"] for grant in grants} == {"SELECT", "INSERT", "UPDATE", "DELETE"}
-    assert len(grants) == 8
+    by_table: dict[str, set[str]] = {}
+    for grant in grants:
+        by_table.setdefault(grant["table_name"], set()).add(grant["privilege_type"])
+    rows = {"SELECT", "INSERT", "UPDATE", "DELETE"}
+    assert by_table == {"assets": rows, "assets_processing_jobs": rows, "schema_migrations": {"SELECT"}}
+    assert len(grants) == 9
 
 
 def test_tables_added_by_later_migrations_are_granted_too(
@@ -184,6 +187,27 @@ def test_tables_added_by_later_migrations_are_granted_too(
     finally:
         app.close()
         database.execute(f"DROP TABLE {table}")
+
+
+def test_the_login_confirms_an_up_to_date_schema_but_cannot_apply_a_pending_migration(
+    database: Database, _migrated: str, role_name: str, monkeypatch
+) -> None:
+    """An existing database whose secret is the row-only login: deployments pass until a migration
+    is pending, which then fails (nothing half-applied) until its owner migrates."""
+    ensure_app_role(database, AppCredentials(role_name, "row-only-login-0123456789"))
+    app = Database(make_dsn(_migrated, user=role_name, password="row-only-login-0123456789"))
+    try:
+        assert apply_migrations(app) == []
+        pending = Migration("9999", "9999_more.sql", "CREATE TABLE more_things (id int);")
+        monkeypatch.setattr(
+            "mediascribe.jobs.schema.available_migrations", lambda: [*available_migrations(), pending]
+        )
+        with pytest.raises(StatementError, match="permission denied"):
+            apply_migrations(app)
+    finally:
+        app.close()
+    versions = database.execute("SELECT version FROM schema_migrations WHERE version = '9999'")
+    assert versions == []
 
 
 def test_the_verifier_is_the_one_libpq_computes(_migrated: str) -> None:

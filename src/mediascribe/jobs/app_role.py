@@ -8,8 +8,8 @@ password travels only as a SCRAM-SHA-256 verifier (what ``psql``'s ``\\password`
 text never reaches the server, its statement log or the Data API.
 
 Grants are what the repository needs: connect, use the schema, read and write the rows of every table
-the migrations create (now and, through default privileges, later) except the migrations' own
-bookkeeping. Owning nothing, the role cannot create, alter, drop or truncate a table.
+the migrations create (now and, through default privileges, later), and only read the migrations'
+own bookkeeping. Owning nothing, the role cannot create, alter, drop or truncate a table.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ _GRANTS = (
     "GRANT USAGE ON SCHEMA %2$I TO %3$I",
     f"GRANT {_ROW_PRIVILEGES} ON ALL TABLES IN SCHEMA %2$I TO %3$I",
     "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %2$I TO %3$I",
-    "REVOKE ALL ON TABLE %2$I.schema_migrations FROM %3$I",
+    # The migrations' bookkeeping is read only: enough to confirm that nothing is pending.
+    "REVOKE INSERT, UPDATE, DELETE ON TABLE %2$I.schema_migrations FROM %3$I",
     f"ALTER DEFAULT PRIVILEGES IN SCHEMA %2$I GRANT {_ROW_PRIVILEGES} ON TABLES TO %3$I",
     "ALTER DEFAULT PRIVILEGES IN SCHEMA %2$I GRANT USAGE, SELECT ON SEQUENCES TO %3$I",
 )

@@ -69,6 +69,11 @@ def hold_migration_lock(transaction: Transaction) -> None:
 def _create_tracking_table(transaction: Transaction) -> None:
     # Under the lock: concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog.
     hold_migration_lock(transaction)
+    # Checked first, because CREATE ... IF NOT EXISTS needs the right to create: a login that only
+    # reads and writes rows can then confirm an up-to-date schema, and fails only on pending work.
+    (found,) = transaction.execute("SELECT to_regclass('schema_migrations') IS NOT NULL AS present")
+    if found["present"]:
+        return
     transaction.execute(
         """
         CREATE TABLE IF NOT EXISTS schema_migrations (
