@@ -206,7 +206,10 @@ class FakeTranscribeServer:
         with tempfile.TemporaryDirectory(prefix="fake-transcribe-") as tmp:
             path = Path(tmp) / "media"
             path.write_bytes(data)
-            media_format, rate = _container(path)
+            media_format, rate, declared = _container(path)
+            # An hour and more is refused from the container's duration, before decoding it all.
+            if declared > MAX_SECONDS:
+                raise bad_request("The audio is longer than the maximum duration of 1 hour.", "audioTooLong")
             samples = _decode(path)
         seconds = len(samples) / SAMPLE_RATE
         if seconds < MIN_SECONDS:
@@ -360,7 +363,8 @@ def _s3_location(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
-def _container(path: Path) -> tuple[str, int]:
+def _container(path: Path) -> tuple[str, int, float]:
+    """The media format, sample rate and declared duration (seconds; 0 when the container has none)."""
     import av
 
     try:
@@ -368,11 +372,12 @@ def _container(path: Path) -> tuple[str, int]:
             name = container.format.name
             streams = container.streams.audio
             rate = int(streams[0].sample_rate) if streams else 0
+            declared = (container.duration or 0) / 1_000_000
     except Exception as exc:
         raise bad_request("Amazon Transcribe couldn't decode the audio.", "invalidAudio") from exc
     if name not in MEDIA_FORMATS or not rate:
         raise bad_request("The media format isn't supported.", "unsupportedAudioFormat")
-    return MEDIA_FORMATS[name], rate
+    return MEDIA_FORMATS[name], rate, declared
 
 
 def _decode(path: Path) -> np.ndarray:
