@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -77,6 +78,7 @@ def run_cli(files: list[Path], *, database_url: str, baseline: bool) -> dict[str
     with tempfile.NamedTemporaryFile(suffix=".json") as report:
         env = {**os.environ, "DATABASE_URL": database_url, "BENCH_BASELINE": "1" if baseline else "0"}
         env.pop("OPENAI_API_KEY", None)
+        cpu_before = _children_cpu()
         spawned = time.time()
         subprocess.run(
             [sys.executable, "-c", CHILD, report.name, *map(str, files)],
@@ -87,6 +89,7 @@ def run_cli(files: list[Path], *, database_url: str, baseline: bool) -> dict[str
             check=False,
         )
         ended = time.time()
+        cpu = _children_cpu() - cpu_before
         marks = json.loads(Path(report.name).read_text())["marks"]
     times = {
         "start": marks["imported"] - spawned,
@@ -96,7 +99,13 @@ def run_cli(files: list[Path], *, database_url: str, baseline: bool) -> dict[str
         "exit": ended - marks["teardown"],
     }
     times["total"] = ended - spawned
+    times["cpu"] = cpu
     return times
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def text_files(folder: Path, count: int) -> list[Path]:
@@ -144,7 +153,7 @@ def main() -> None:
     rows = [
         f"| {stage} | {median(baseline, stage):.2f} | {median(current, stage):.2f} | "
         f"{median(baseline, stage) / max(median(current, stage), 1e-3):.1f}x |"
-        for stage in (*STAGES, "total")
+        for stage in (*STAGES, "total", "cpu")
     ]
     per_file = (median(batch_six, "total") - median(batch_one, "total")) / 5
     body = "\n".join(
@@ -156,8 +165,12 @@ def main() -> None:
             "|---|---|---|---|",
             *rows,
             "",
+            "`cpu` is the command's CPU time (user + system), which depends less on the machine's load than "
+            "wall time: on an idle machine the command takes about that long.",
+            "",
             f"Batch: 1 file {median(batch_one, 'total'):.2f} s, 6 files {median(batch_six, 'total'):.2f} s "
-            f"in one run: each file after the first adds {per_file:.2f} s.",
+            f"in one run: each file after the first adds {per_file:.2f} s "
+            f"({(median(batch_six, 'cpu') - median(batch_one, 'cpu')) / 5:.2f} s of CPU).",
             "",
             f"Load average {load_before} before, {load_after} after, on a machine shared with other work: "
             "the absolute seconds move with the load; the ratios are the steadier figure.",
