@@ -114,7 +114,13 @@ def submit() -> JsonResponse:
 def status(job_id: str) -> dict[str, Any]:
     job = _visible_job(_caller(), job_id)
     include_content = app.current_event.get_query_string_value("include", "") == "content"
-    document = job_status_document(_runtime().jobs, job, include_content=include_content)
+    runtime = _runtime()
+    document = job_status_document(
+        runtime.jobs,
+        job,
+        include_content=include_content,
+        notes_expected=runtime.settings.notes_provider != "off",
+    )
     bind_job(document["job_id"])
     return document
 

@@ -42,6 +42,9 @@ MAX_POLL_SECONDS = 10.0
 POLL_BACKOFF = 1.5
 # A long wait should survive a brief API Gateway or network hiccup, but not an outage.
 TRANSIENT_POLL_FAILURES = 5
+# A completed job's notes are written after it completes; wait for them at most as long as the
+# notes function may run.
+NOTES_WAIT_SECONDS = 900.0
 _REGION_IN_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
 _XML_MESSAGE = re.compile(r"<Message>(.*?)</Message>", re.S)
 _ERROR_BODY_CHARS = 500
@@ -120,8 +123,10 @@ class ApiClient:
         include_content: bool = True,
         sleep: Callable[[float], None] = time.sleep,
     ) -> dict[str, Any]:
-        """Poll until the job is completed, failed or skipped; returns its final status document."""
+        """Poll until the job is completed, failed or skipped, and its notes (if any) are no longer
+        pending; returns its final status document."""
         interval, failures = FIRST_POLL_SECONDS, 0
+        notes_deadline: float | None = None
         while True:
             try:
                 document = self.status(job_id, include_content=include_content)
@@ -135,7 +140,11 @@ class ApiClient:
                 if on_progress is not None:
                     on_progress(int(document.get("progress") or 0), str(document.get("stage") or ""))
                 if document.get("status") in FINAL_STATES:
-                    return document
+                    if (document.get("notes") or {}).get("status") != "pending":
+                        return document
+                    notes_deadline = notes_deadline or time.monotonic() + NOTES_WAIT_SECONDS
+                    if time.monotonic() > notes_deadline:
+                        return document
             sleep(interval)
             interval = min(interval * POLL_BACKOFF, MAX_POLL_SECONDS)
 

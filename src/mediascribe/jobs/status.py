@@ -22,9 +22,13 @@ def get_job_status(
 
 
 def job_status_document(
-    repository: JobRepository, job: Job, *, include_content: bool = False
+    repository: JobRepository, job: Job, *, include_content: bool = False, notes_expected: bool = False
 ) -> dict[str, Any]:
-    """The status document of a job already read (the API reads it once to check who may see it)."""
+    """The status document of a job already read (the API reads it once to check who may see it).
+
+    ``notes_expected``: the deployment writes notes, so a completed job without them yet has them
+    ``pending`` (the notes step runs after the job is completed).
+    """
     document: dict[str, Any] = {
         "job_id": job.id,
         "status": job.status.value,
@@ -46,6 +50,8 @@ def job_status_document(
     elif job.status is JobStatus.COMPLETED:
         document["result"] = job.result
         title, notes = repository.notes(job.id)
+        if notes is None and notes_expected:
+            notes = {"status": "pending"}
         if title is not None:
             document["title"] = title
         if notes is not None:
