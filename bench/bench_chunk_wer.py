@@ -6,7 +6,8 @@ joined in order as the finalize step joins them. Files: ``samples/speech-sample.
 any target, so it stays one chunk) and generated espeak-ng speech of the given lengths (two voices
 taking turns, 1 s pauses) whose reference text is known.
 
-Run: .venv/bin/python bench/bench_chunk_wer.py [--minutes 10 30] [--targets 120 300 600]
+Run: PYTHONPATH=tests:bench .venv/bin/python bench/bench_chunk_wer.py
+[--minutes 10 30] [--targets 120 300 600]
 """
 
 from __future__ import annotations
@@ -14,25 +15,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import sys
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import jiwer
+
+from mediascribe.config import Settings
+from mediascribe.media.split import split_audio_file
+from mediascribe.transcription.local_engine import LocalWhisperEngine
+from mediascribe.workspace import job_workspace
+from results_file import write_section
+from support.speech_factory import conversation, make_speech
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import jiwer  # noqa: E402
-
-from mediascribe.config import Settings  # noqa: E402
-from mediascribe.media.split import split_audio_file  # noqa: E402
-from mediascribe.transcription.local_engine import LocalWhisperEngine  # noqa: E402
-from mediascribe.workspace import job_workspace  # noqa: E402
-from results_file import write_section  # noqa: E402
-from support.speech_factory import conversation, make_speech  # noqa: E402
 
 SAMPLE = ROOT / "samples" / "speech-sample.mp3"
 REFERENCE = ROOT / "samples" / "speech-sample.txt"

@@ -11,29 +11,27 @@ Reported per run: chunks, wall time from the upload event to the finished execut
 API request times and its ratio to the wall time (how much of the work ran in parallel), and the
 speed-up against the byte-only plan.
 
-Run: .venv/bin/python bench/bench_time_to_transcript.py [--minutes 60] [--targets 120 300 600]
+Run: PYTHONPATH=tests:bench .venv/bin/python bench/bench_time_to_transcript.py
+[--minutes 60] [--targets 120 300 600]
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "bench"))
+from mediascribe.config import Settings
+from mediascribe.local.postgres import LocalPostgres
+from mediascribe.local.workflow import LocalOptions, LocalWorkflow
+from results_file import write_section
+from support.fake_openai import FakeTranscriptionServer
+from support.media_factory import make_speech_like
 
-from mediascribe.config import Settings  # noqa: E402
-from mediascribe.local.postgres import LocalPostgres  # noqa: E402
-from mediascribe.local.workflow import LocalOptions, LocalWorkflow  # noqa: E402
-from results_file import write_section  # noqa: E402
-from support.fake_openai import FakeTranscriptionServer  # noqa: E402
-from support.media_factory import make_speech_like  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 TEMPLATE = ROOT / "template.yaml"
 MAP_CONCURRENCY = 10
@@ -122,7 +120,7 @@ def main() -> None:
         f"Default `CHUNK_TARGET_SECONDS`: {default_target:g}. Speed-up is against the byte-only plan "
         "in the same run.\n\n" + table(runs)
     )
-    command = ".venv/bin/python bench/bench_time_to_transcript.py"
+    command = "PYTHONPATH=tests:bench .venv/bin/python bench/bench_time_to_transcript.py"
     command += f" --minutes {args.minutes:g} --latency {args.latency:g}"
     command += " --targets " + " ".join(f"{t:g}" for t in args.targets)
     write_section("Time to transcript: byte-only against duration-aware chunk plans", body, command)
