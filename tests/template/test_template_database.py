@@ -7,6 +7,7 @@ parameter combinations the template's rules refuse before anything is created.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -84,16 +85,43 @@ def test_functions_stay_outside_any_vpc_and_use_the_data_api(template: dict[str,
         environment = rendered.environment(name)
         assert environment["DATABASE_MODE"] == "data-api"
         assert environment["DATABASE_CLUSTER_ARN"] == "<DatabaseCluster.DBClusterArn>"
-        assert environment["DATABASE_SECRET_ARN"] == "<DatabaseCluster.MasterUserSecret.SecretArn>"
         assert environment["DATABASE_NAME"] == "mediascribe"
         assert "DATABASE_HOST" not in environment
+        Settings.from_env({k: str(v) for k, v in environment.items()})
+        if name != "MigrateDatabaseFunction":
+            # The functions' login can change rows, not schemas; only the migrate function is master.
+            assert environment["DATABASE_SECRET_ARN"] == "<DatabaseAppSecret>", name
+            assert "DATABASE_APP_SECRET_ARN" not in environment, name
+
+
+def test_only_the_migrate_function_logs_in_as_master_and_creates_the_functions_login(
+    template: dict[str, Any],
+) -> None:
+    rendered = Rendered.of(template)
+    environment = rendered.environment("MigrateDatabaseFunction")
+    assert environment["DATABASE_SECRET_ARN"] == "<DatabaseCluster.MasterUserSecret.SecretArn>"
+    assert environment["DATABASE_APP_SECRET_ARN"] == "<DatabaseAppSecret>"
+    readers = {
+        name
+        for name, function in functions(template).items()
+        if "MasterSecretReadPolicy" in repr(rendered.value(function["Properties"].get("Policies", [])))
+    }
+    assert readers == {"MigrateDatabaseFunction"}
+    assert grants(rendered, "MasterSecretReadPolicy") == {
+        "secretsmanager:GetSecretValue": {"<DatabaseCluster.MasterUserSecret.SecretArn>"}
+    }
+    login = rendered.properties("DatabaseAppSecret")["GenerateSecretString"]
+    assert json.loads(login["SecretStringTemplate"])["username"] == "mediascribe_app"
+    assert login["GenerateStringKey"] == "password" and login["PasswordLength"] >= 32
+    # The schema resource runs again when the login secret is replaced.
+    assert rendered.properties("DatabaseSchema")["Login"] == "<DatabaseAppSecret>"
 
 
 def test_data_api_grants_name_the_cluster_and_its_secret_only(template: dict[str, Any]) -> None:
     granted = grants(Rendered.of(template), "DatabaseAccessPolicy")
     for action in DATA_API_ACTIONS:
         assert granted.pop(action) == {"<DatabaseCluster.DBClusterArn>"}
-    assert granted.pop("secretsmanager:GetSecretValue") == {"<DatabaseCluster.MasterUserSecret.SecretArn>"}
+    assert granted.pop("secretsmanager:GetSecretValue") == {"<DatabaseAppSecret>"}
     assert granted.pop("kms:Decrypt") == {"<DataKey.Arn>"}
     assert granted == {}, "no DDL-only or wider grants"
 

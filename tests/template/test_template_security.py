@@ -58,7 +58,7 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "MarkJobSkippedFunction": {"db"},
     "MarkJobFailedFunction": {"db"},
     "WriteNotesFunction": {"WorkReadPolicy", "db", "openai", "InvokeNotesModel"},
-    "MigrateDatabaseFunction": {"db"},
+    "MigrateDatabaseFunction": {"db", "MasterSecretReadPolicy"},
 }
 
 SECRET_PARAMETERS = ("DatabaseSecretArn", "OpenAIApiKeySecretArn")
