@@ -7,6 +7,7 @@ the same throwaway PostgreSQL).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -111,3 +112,27 @@ def secrets_manager(monkeypatch) -> Iterator[Any]:
     with mock_aws():
         yield boto3.client("secretsmanager")
     DEFAULT_PROVIDERS.pop("secrets", None)
+
+
+@pytest.fixture
+def role_name(postgres_dsn: str) -> Iterator[str]:
+    """A login role of its own per test (roles belong to the whole server), dropped afterwards."""
+    name = f"mediascribe_app_{uuid.uuid4().hex[:8]}"
+    yield name
+    admin = psycopg2.connect(postgres_dsn)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,))
+            if cursor.fetchone():
+                cursor.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+                cursor.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+    finally:
+        admin.close()
+
+
+@pytest.fixture
+def app_secret(secrets_manager, role_name: str) -> str:
+    """The functions' login secret in Secrets Manager (moto), for the role ``role_name``."""
+    value = {"username": role_name, "password": "from-secrets-manager-0123"}
+    return str(secrets_manager.create_secret(Name="mediascribe-app", SecretString=json.dumps(value))["ARN"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -11,7 +10,6 @@ import psycopg2
 import psycopg2.extensions
 import pytest
 from jobs_support import job_id_for, source_for
-from psycopg2 import sql
 from psycopg2.extensions import make_dsn
 
 from mediascribe.config import Settings
@@ -38,23 +36,6 @@ DDL = (
     "DELETE FROM schema_migrations",
     "INSERT INTO schema_migrations (version, name) VALUES ('9999', '9999_forged.sql')",
 )
-
-
-@pytest.fixture
-def role_name(postgres_dsn: str) -> Iterator[str]:
-    """A login role of its own per test (roles belong to the whole server), dropped afterwards."""
-    name = f"mediascribe_app_{uuid.uuid4().hex[:8]}"
-    yield name
-    admin = psycopg2.connect(postgres_dsn)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,))
-            if cursor.fetchone():
-                cursor.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
-                cursor.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
-    finally:
-        admin.close()
 
 
 @pytest.fixture
@@ -250,12 +231,6 @@ def test_the_migrating_user_or_a_powerful_role_is_never_taken_over(
     database.execute(f"CREATE ROLE {role_name} CREATEROLE")
     with pytest.raises(ConfigurationError, match="more than login rights"):
         ensure_app_role(database, AppCredentials(role_name, "take-over-0123456789"))
-
-
-@pytest.fixture
-def app_secret(secrets_manager, role_name: str) -> str:
-    value = {"username": role_name, "password": "from-secrets-manager-0123"}
-    return str(secrets_manager.create_secret(Name="mediascribe-app", SecretString=json.dumps(value))["ARN"])
 
 
 def test_migrate_creates_the_role_named_by_the_application_secret(

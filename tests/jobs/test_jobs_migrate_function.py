@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from psycopg2.extensions import make_dsn
 
 from mediascribe.jobs.connect import clear_executor_cache
 from mediascribe.jobs.database import Database
@@ -149,3 +150,32 @@ def test_a_broken_configuration_is_answered_too(handler, responses: ResponseColl
     handler(request("Create", responses.url), Context())
     assert responses.answers[0]["Status"] == "FAILED"
     assert "ConfigurationError" in responses.answers[0]["Reason"]
+
+
+def test_create_also_sets_up_the_functions_login_from_its_secret(
+    handler, responses: ResponseCollector, role_name: str, empty_dsn: str, app_secret: str, monkeypatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", empty_dsn)
+    monkeypatch.setenv("DATABASE_APP_SECRET_ARN", app_secret)
+    handler(request("Create", responses.url), Context())
+    assert responses.answers[0]["Status"] == "SUCCESS"
+    login = Database(make_dsn(empty_dsn, user=role_name, password="from-secrets-manager-0123"))
+    try:
+        assert login.execute("SELECT current_user AS name") == [{"name": role_name}]
+        assert login.execute("SELECT count(*) AS jobs FROM assets_processing_jobs") == [{"jobs": 0}]
+    finally:
+        login.close()
+
+
+def test_an_unusable_login_secret_fails_the_deployment_without_showing_it(
+    handler, responses: ResponseCollector, empty_dsn: str, secrets_manager, monkeypatch
+) -> None:
+    value = {"username": "Robert'); DROP TABLE assets;--", "password": "hunter2-hunter2-hunter2"}
+    arn = secrets_manager.create_secret(Name="mediascribe-app", SecretString=json.dumps(value))["ARN"]
+    monkeypatch.setenv("DATABASE_URL", empty_dsn)
+    monkeypatch.setenv("DATABASE_APP_SECRET_ARN", arn)
+    handler(request("Create", responses.url), Context())
+    (answer,) = responses.answers
+    assert answer["Status"] == "FAILED" and "ConfigurationError" in answer["Reason"]
+    assert "hunter2" not in json.dumps(answer) and "Robert" not in json.dumps(answer)
+    assert "assets" in tables(empty_dsn)
