@@ -231,6 +231,12 @@ def test_the_migrating_user_or_a_powerful_role_is_never_taken_over(
     database.execute(f"CREATE ROLE {role_name} CREATEROLE")
     with pytest.raises(ConfigurationError, match="more than login rights"):
         ensure_app_role(database, AppCredentials(role_name, "take-over-0123456789"))
+    database.execute(f"ALTER ROLE {role_name} NOCREATEROLE")
+    database.execute(f"GRANT pg_read_all_data TO {role_name}")
+    with pytest.raises(ConfigurationError, match="more than login rights"):
+        ensure_app_role(database, AppCredentials(role_name, "take-over-0123456789"))
+    database.execute(f"REVOKE pg_read_all_data FROM {role_name}")
+    ensure_app_role(database, AppCredentials(role_name, "take-over-0123456789"))
 
 
 def test_migrate_creates_the_role_named_by_the_application_secret(

@@ -93,9 +93,13 @@ def _ensure(transaction: Transaction, credentials: AppCredentials) -> None:
     name = credentials.username
     if name == where["migrator"]:
         raise ConfigurationError("the application database user must not be the user that migrates")
+    # A member of another role (rds_superuser, say) could use that role's rights.
     existing = transaction.execute(
-        "SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls AS powerful"
-        " FROM pg_roles WHERE rolname = %(name)s",
+        """
+        SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls
+               OR EXISTS (SELECT 1 FROM pg_auth_members WHERE member = r.oid) AS powerful
+        FROM pg_roles r WHERE rolname = %(name)s
+        """,
         {"name": name},
     )
     if existing and existing[0]["powerful"]:
