@@ -47,8 +47,8 @@ class Settings:
     mp3_sample_rate: int = 22050
     max_duration_seconds: float = 6 * 3600.0
     max_chunks: int = 200
-    # Longest chunk the planner aims for, so a typical file spreads across parallel requests.
-    chunk_target_seconds: float = 600.0
+    # Chunk length the planner aims for: an hour spreads over ten parallel requests (bench/RESULTS.md).
+    chunk_target_seconds: float = 360.0
 
     # Transcription
     transcription_engine: EngineChoice = "auto"

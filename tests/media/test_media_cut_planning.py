@@ -77,6 +77,7 @@ def test_media_silencedetect_output_gives_the_latest_midpoint(stderr, expected):
     [
         (3600.0, 3100.0, 600.0, 1500.0, 608.0),  # six even chunks, one silence window of slack
         (3600.0, 3100.0, 360.0, 1500.0, 368.0),  # ten: one round of requests at MaxConcurrency 10
+        (3600.03, 3100.0, 360.0, 1500.0, 3600.03 / 10 + 8),  # encoder padding adds no eleventh
         (3500.0, 3100.0, 300.0, 1500.0, 3500 / 12 + 8),  # twelve, not eleven full ones and a stub
         (3600.0, 3100.0, 3600.0, 1500.0, 1470.0),  # a long target stays under the cap, with margin
         (3600.0, 3100.0, 3600.0, None, 3100.0),  # no cap (offline engine): bytes decide

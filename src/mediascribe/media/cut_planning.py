@@ -32,6 +32,8 @@ WINDOW_SHARE = 0.25
 # The API measures duration by decoding; a chunk planned this far under a model's cap never reaches
 # it, whatever frame padding or rounding the two measurements disagree by.
 DURATION_CAP_SHARE = 0.98
+# The target may be passed by this share rather than leave a stub: an hour of audio is 3600.03 s.
+TARGET_SLACK = 1.02
 
 _SILENCE_START = re.compile(r"silence_start: (-?\d+(?:\.\d+)?)")
 _SILENCE_END = re.compile(r"silence_end: (-?\d+(?:\.\d+)?)")
@@ -63,7 +65,7 @@ def chunk_seconds_budget(
         hard = min(hard, model_max_seconds * DURATION_CAP_SHARE)
     if target_seconds >= hard:
         return hard
-    step = duration_seconds / estimated_chunk_count(duration_seconds, target_seconds)
+    step = duration_seconds / estimated_chunk_count(duration_seconds, target_seconds * TARGET_SLACK)
     return min(hard, step + silence_window(step))
 
 
