@@ -12,16 +12,16 @@ from template_support import ASL_PATH, functions, generated_findings
 
 from mediascribe.config import Settings
 
-# Time the chunk function needs besides the API calls: settings, downloading the chunk, storing the
+# Time a function needs besides the API calls: settings, reading its input from S3, storing the
 # result and the job's progress.
-CHUNK_HEADROOM_SECONDS = 60
+HEADROOM_SECONDS = 60
 STATE_LIMIT_BYTES = 256 * 1024
 # The Map's output per chunk is {index, result_key} (about 124 bytes, measured by the hardening suite);
 # twice that leaves room for longer job ids and prefixes.
 BYTES_PER_CHUNK = 2 * 124
 
 
-def worst_case_transcription_seconds(settings: Settings) -> float:
+def worst_case_openai_seconds(settings: Settings) -> float:
     """Every attempt running into its timeout, and the longest wait the SDK takes before each retry.
 
     The SDK waits for a server's Retry-After up to MAX_RETRY_AFTER_DELAY, else at most MAX_RETRY_DELAY.
@@ -31,12 +31,19 @@ def worst_case_transcription_seconds(settings: Settings) -> float:
     return attempts * settings.openai_timeout_seconds + settings.openai_max_retries * longest_wait
 
 
-def test_the_transcription_client_gives_up_before_its_lambda_times_out(template: dict[str, Any]) -> None:
-    rendered = Rendered.of(template, OpenAIApiKey="sk-test")
-    environment = {k: str(v) for k, v in rendered.environment("TranscribeChunkFunction").items()}
-    settings = Settings.from_env(environment)
-    timeout = functions(template)["TranscribeChunkFunction"]["Properties"]["Timeout"]
-    assert worst_case_transcription_seconds(settings) + CHUNK_HEADROOM_SECONDS <= timeout
+def test_openai_clients_give_up_before_their_lambda_times_out(template: dict[str, Any]) -> None:
+    """Every function that calls OpenAI (chunks, and notes when they are written by OpenAI)."""
+    rendered = Rendered.of(template, OpenAIApiKey="sk-test", NotesProvider="openai")
+    callers = {
+        name: {k: str(v) for k, v in rendered.environment(name).items()}
+        for name in functions(template)
+        if "OPENAI_API_KEY_SECRET" in rendered.environment(name)
+    }
+    assert {"TranscribeChunkFunction", "WriteNotesFunction"} <= set(callers)
+    for name, environment in callers.items():
+        settings = Settings.from_env(environment)
+        timeout = functions(template)[name]["Properties"]["Timeout"]
+        assert worst_case_openai_seconds(settings) + HEADROOM_SECONDS <= timeout, name
 
 
 def test_the_state_machine_stops_an_execution_the_sweeper_gives_up_on(template: dict[str, Any]) -> None:
