@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import bedrock_model
 from mediascribe.errors import InvalidNotesError
 from mediascribe.notes.markdown import to_markdown
 from mediascribe.notes.models import ActionItem, Chapter, Notes
@@ -12,6 +11,7 @@ from mediascribe.notes.planning import estimate_tokens, numbered_lines
 from mediascribe.notes.prompt import SYSTEM_PROMPT
 from mediascribe.notes.writer import Segment, write_notes
 from support.fake_bedrock import FakeBedrockServer
+from support.notes_clients import bedrock_model
 from support.notes_scripts import Turn, count_tokens, notes_turn
 
 INJECTION = (

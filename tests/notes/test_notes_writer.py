@@ -5,12 +5,12 @@ from __future__ import annotations
 import openai
 import pytest
 
-from conftest import API_KEY, bedrock_model, openai_model
 from mediascribe.errors import InvalidNotesError, NotesError, RetryableNotesError
 from mediascribe.notes.models import MAX_TITLE_CHARS
 from mediascribe.notes.writer import Segment, write_notes
 from support.fake_bedrock import BedrockModel, FakeBedrockServer
 from support.fake_openai import ChatModel
+from support.notes_clients import API_KEY, bedrock_model, openai_model
 from support.notes_scripts import (
     Turn,
     invalid_json_turn,
