@@ -137,7 +137,9 @@ def main() -> None:
             '"vs unsplit" is the WER difference to the same file transcribed whole.\n\n' + table(rows)
         )
         write_section(
-            "Chunk target: WER of split against unsplit (offline engine)", body, f".venv/bin/python {command}"
+            "Chunk target: WER of split against unsplit (offline engine)",
+            body,
+            f"PYTHONPATH=tests:bench .venv/bin/python {command}",
         )
     print(table(rows))
 
