@@ -157,3 +157,27 @@ def database_dump(dsn: str) -> str:
             cursor.execute(f'SELECT t::text FROM "{table}" t')
             rows += [row[0] for row in cursor.fetchall()]
     return "\n".join(rows)
+
+
+@pytest.mark.slow
+def test_across_chunks_no_speaker_label_names_two_voices(
+    transcribe_service: FakeTranscribeServer, make_workflow: Any, tmp_path: Path
+) -> None:
+    spoken = make_speech(tmp_path / "long.mp3", TALK)
+    # 64 KiB chunks: about 8 s of audio each, so the talk spans several requests.
+    with make_workflow(
+        TRANSCRIPTION_ENGINE="amazon", TRANSCRIPTION_SPEAKERS="2", MAX_CHUNK_SIZE_BYTES="65536"
+    ) as workflow:
+        job_id, status = run_file(workflow, tmp_path / "long.mp3")
+        assert status == "SUCCEEDED"
+        transcript = json.loads(workflow.read_text(f"jobs/{job_id}/transcript.json"))
+
+    assert len(transcribe_service.requests) >= 2
+    voices: dict[str, set[str]] = {}
+    for segment in transcript["segments"]:
+        middle = (segment["start"] + segment["end"]) / 2
+        line = min(spoken, key=lambda line: abs((line.start + line.end) / 2 - middle))
+        voices.setdefault(segment["speaker"], set()).add(line.voice)
+    assert len(voices) >= 2
+    assert all(len(found) == 1 for found in voices.values()), voices
+    assert sorted(voices) == sorted(transcript["speakers"])
