@@ -30,7 +30,7 @@ from mediascribe.errors import (
     RetryableTranscriptionError,
     TranscriptionError,
 )
-from mediascribe.transcription.catalog import AMAZON_MODEL
+from mediascribe.transcription.catalog import AMAZON_MODEL, requested_languages
 from mediascribe.transcription.engine import StoredAudio
 from mediascribe.transcription.models import EngineResult, Segment, Word
 from mediascribe.transcription.uploads import ensure_uploadable
@@ -42,9 +42,11 @@ SYNC_LANGUAGES = frozenset({"en", "es", "fr", "it", "de", "ja", "pt", "ko", "zh-
 REDACTION_LANGUAGES = ("en", "es", "fr", "it", "de", "pt")
 MAX_INLINE_PHRASES = 100
 MAX_PHRASE_CHARS = 256
-# A one-hour chunk is transcribed inside the call; the Lambda has 900 s for the whole step.
-REQUEST_TIMEOUT_SECONDS = 600
-MAX_ATTEMPTS = 3
+# An hour of audio is transcribed inside the call. Two attempts of at most 420 s and botocore's
+# backoff between them (at most 20 s) stay inside the chunk function's 900 s; the state machine
+# retries the chunk after that.
+REQUEST_TIMEOUT_SECONDS = 420
+MAX_ATTEMPTS = 2
 # A pause this long ends a segment even when the speaker goes on.
 SEGMENT_PAUSE_SECONDS = 1.0
 _SENTENCE_END = frozenset(".?!\u3002\uff1f\uff01")
@@ -142,11 +144,8 @@ class AmazonTranscribeEngine:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, client: Any = None) -> AmazonTranscribeEngine:
-        languages = tuple(
-            code.strip() for code in (settings.transcription_language or "").split(",") if code.strip()
-        )
         options = AmazonOptions(
-            languages=languages,
+            languages=requested_languages(settings),
             max_speakers=settings.transcription_speakers,
             vocabulary=settings.transcription_vocabulary,
             keywords=settings.transcription_keywords,
