@@ -77,6 +77,7 @@ async def test_silence_and_noise_are_never_sent_to_the_api(tmp_path: Path, serve
     assert (transcript.text, transcript.segments, transcript.speech_seconds) == ("", (), 0.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["gpt-transcribe", "whisper-1"])
 async def test_api_captions_start_with_the_spoken_lines(tmp_path: Path, server, model: str) -> None:
     path = tmp_path / "talk.mp3"
