@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +38,16 @@ def _postmaster_pids(root: Path) -> list[int]:
         if _alive(pid):
             pids.append(pid)
     return pids
+
+
+def _exits(pid: int, within: float = 30.0) -> bool:
+    """Whether the process is gone within ``within`` seconds (a stopping server takes a moment)."""
+    deadline = time.monotonic() + within
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def _alive(pid: int) -> bool:
@@ -87,7 +98,7 @@ def test_a_signal_stops_the_server_and_removes_its_directories(shared_tmp, tmp_p
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert not any(_alive(pid) for pid in servers)
+    assert all(_exits(pid) for pid in servers)
     assert list(shared_tmp.iterdir()) == []
 
 
@@ -111,5 +122,5 @@ def test_a_run_clears_what_a_killed_run_left_behind(shared_tmp):
 
     with LocalPostgres(base_dir=shared_tmp) as server:
         assert [p.name for p in shared_tmp.iterdir()] == [server.directory.name]
-    assert not _alive(orphans[0])
+    assert _exits(orphans[0])
     assert list(shared_tmp.iterdir()) == []
