@@ -42,9 +42,8 @@ from mediascribe.workspace import job_workspace
 from results_file import write_section
 from support.fake_openai import FakeTranscriptionServer
 from support.media_factory import make_speech_like
+from support.paths import TEMPLATE
 
-ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE = ROOT / "template.yaml"
 MAP_CONCURRENCY = 10
 MODEL = "whisper-1"
 # Larger than any recording mediascribe accepts: the target never decides, bytes do.
