@@ -14,13 +14,13 @@ from typing import Any
 
 import psycopg2
 import pytest
-from workflow_support import run_file
 
 from mediascribe.cli import main
 from mediascribe.transcription.amazon_engine import AmazonOptions, AmazonTranscribeEngine
 from mediascribe.transcription.engine import StoredAudio
 from support.fake_transcribe import FakeTranscribeServer
 from support.speech_factory import FEMALE, MALE, Line, SpokenLine, make_speech
+from support.workflow_runs import run_file
 
 TALK = [
     Line("Good morning and welcome to the weekly planning meeting.", MALE),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from workflow_support import SMALL_CHUNK_BYTES, leftover_files
 
 from mediascribe.jobs.models import JobStatus
 from mediascribe.observability import container_settings
 from mediascribe.workflow.runtime import runtime_for
 from mediascribe.workflow.start import retry_job
 from support.media_factory import make_speech_like
+from support.workflow_runs import SMALL_CHUNK_BYTES, leftover_files
 
 
 class KilledMidStep(Exception):

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from workflow_support import SMALL_CHUNK_BYTES, leftover_files, run_file
 
 from mediascribe.jobs.models import JobStatus
 from mediascribe.jobs.repository import JobRepository
 from support.media_factory import make_garbage, make_image, make_speech_like, make_text, make_video
+from support.workflow_runs import SMALL_CHUNK_BYTES, leftover_files, run_file
 
 
 def _assert_completed_in_order(workflow, jobs: JobRepository, job_id: str, work_dir: Path) -> dict:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from workflow_support import leftover_files, run_file
-
 from mediascribe.jobs.models import JobStatus
 from support.fake_openai import Reply, error_reply
 from support.media_factory import make_speech_like
+from support.workflow_runs import leftover_files, run_file
 
 
 def _failed_attempts(workflow, job_id: str, function: str) -> list[str]:

@@ -9,12 +9,12 @@ import logging
 from datetime import date, datetime, tzinfo
 
 import pytest
-from workflow_support import run_file
 
 from mediascribe import cli
 from mediascribe.jobs.models import JobStatus
 from mediascribe.workflow import probe as probe_step
 from support.media_factory import make_speech_like
+from support.workflow_runs import run_file
 
 AFTER_SHUTDOWN = date(2027, 3, 1)
 BEFORE_SHUTDOWN = date(2026, 12, 1)

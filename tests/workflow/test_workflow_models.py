@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from workflow_support import run_file
 
 from mediascribe.jobs.models import JobStatus
 from mediascribe.jobs.repository import JobRepository
 from mediascribe.transcription.catalog import OPENAI_MODELS
 from support.fake_openai import API_MODELS
 from support.media_factory import make_audio
+from support.workflow_runs import run_file
 
 RECORDING_SECONDS = 26 * 60.0
 

@@ -9,7 +9,6 @@ import logging
 
 import pytest
 from psycopg2.extensions import make_dsn, parse_dsn
-from workflow_support import run_file
 
 from mediascribe.errors import InvalidEventError
 from mediascribe.local.lambda_bridge import LocalLambdaContext
@@ -18,6 +17,7 @@ from mediascribe.observability import container_settings, lambda_step, logger, r
 from mediascribe.workflow.contracts import FailResult, JobStep
 from support.media_factory import make_garbage, make_speech_like
 from support.paths import TEMPLATE
+from support.workflow_runs import run_file
 
 JOB = "5e5bf43a-895e-5e60-a69a-c91905330277"
 DEAD_JOB = "2ec28a79-2f5c-5f0d-b4f9-dd079a5dfb0d"

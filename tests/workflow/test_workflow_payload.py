@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from workflow_support import SMALL_CHUNK_BYTES, run_file
 
 from mediascribe.jobs.models import JobStatus
 from support.media_factory import make_speech_like
+from support.workflow_runs import SMALL_CHUNK_BYTES, run_file
 
 PAYLOAD_LIMIT_BYTES = 256 * 1024
 

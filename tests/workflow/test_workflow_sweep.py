@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from workflow_support import run_file
-
 from mediascribe.ids import job_id_for_object
 from mediascribe.jobs.models import JobStatus, SourceObject
 from mediascribe.jobs.repository import JobRepository
 from support.media_factory import make_speech_like
+from support.workflow_runs import run_file
 
 
 def test_jobs_stuck_in_processing_are_failed_by_the_sweeper(make_workflow, jobs, tmp_path):

@@ -1,4 +1,4 @@
-"""Helpers shared by the workflow tests (a module name no other test directory uses)."""
+"""Running one file through a local workflow in tests: upload, S3 event, wait; and what it leaves behind."""
 
 from __future__ import annotations
 
