@@ -41,18 +41,28 @@ if [[ "${SKIP_SAM_VALIDATE:-0}" != "1" ]]; then
   AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" SAM_CLI_TELEMETRY=0 \
     "$TOOLS/sam/bin/sam" validate --lint --template-file template.yaml
 
-  echo "check-template: cfn-lint on the SAM-expanded template"
   # Linting what SAM generates (roles, permissions, the S3 notification) catches circular
-  # dependencies and invalid generated resources that the SAM-level lint cannot see.
-  expanded=$(mktemp --suffix=.json)
-  trap 'rm -f "$expanded"' EXIT
-  AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" \
-    "$TOOLS/sam/bin/python" tests/template/translate_template.py template.yaml "$expanded"
-  .venv/bin/cfn-lint "$expanded"
-  echo "check-template: checkov on the SAM-expanded template"
-  "$TOOLS/checkov/bin/checkov" --config-file .checkov.yaml --file "$expanded"
-  echo "check-template: IAM wildcards, extra stages and unscoped permissions in the SAM-expanded template"
-  PYTHONPATH=tests .venv/bin/python tests/template/template_support.py "$expanded"
+  # dependencies and invalid generated resources that the SAM-level lint cannot see. The language
+  # extensions decide each condition before SAM runs, so each database mode is expanded on its own:
+  # the stack's own database (defaults) and an existing one reached from the functions' subnets.
+  expanded=$(mktemp -d)
+  trap 'rm -rf "$expanded"' EXIT
+  declare -A modes=(
+    [own-database]=""
+    [existing-database-in-vpc]="DatabaseSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:jobs-db-AbCdEf DatabaseHost=db.example.internal VpcSubnetIds=subnet-0123456789abcdef0,subnet-0fedcba9876543210 VpcSecurityGroupIds=sg-0123456789abcdef0"
+  )
+  for mode in "${!modes[@]}"; do
+    out="$expanded/$mode.json"
+    # shellcheck disable=SC2086 # the parameters are separate words
+    AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" \
+      "$TOOLS/sam/bin/python" tests/template/translate_template.py template.yaml "$out" ${modes[$mode]}
+    echo "check-template: cfn-lint on the SAM-expanded template ($mode)"
+    .venv/bin/cfn-lint "$out"
+    echo "check-template: checkov on the SAM-expanded template ($mode)"
+    "$TOOLS/checkov/bin/checkov" --config-file .checkov.yaml --file "$out"
+    echo "check-template: IAM wildcards, extra stages and unscoped permissions in the SAM-expanded template ($mode)"
+    PYTHONPATH=tests .venv/bin/python tests/template/template_support.py "$out"
+  done
 fi
 
 echo "check-template: all checks passed"

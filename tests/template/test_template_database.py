@@ -81,7 +81,7 @@ def test_the_clusters_network_is_isolated(template: dict[str, Any]) -> None:
 def test_functions_stay_outside_any_vpc_and_use_the_data_api(template: dict[str, Any]) -> None:
     rendered = Rendered.of(template)
     for name in functions(template):
-        assert "VpcConfig" not in rendered.value(template["Globals"]["Function"]), name
+        assert "VpcConfig" not in rendered.properties(name), name
         environment = rendered.environment(name)
         assert environment["DATABASE_MODE"] == "data-api"
         assert environment["DATABASE_CLUSTER_ARN"] == "<DatabaseCluster.DBClusterArn>"
@@ -209,7 +209,8 @@ def test_an_existing_database_in_a_vpc_places_every_function_there(template: dic
         template, DatabaseSecretArn=JSON_SECRET, VpcSubnetIds="subnet-1,subnet-2", VpcSecurityGroupIds="sg-1"
     )
     assert rendered.failed_rules() == []
-    vpc = rendered.value(template["Globals"]["Function"]["VpcConfig"])
-    assert vpc == {"SubnetIds": ["subnet-1", "subnet-2"], "SecurityGroupIds": ["sg-1"]}
     without = Rendered.of(template, DatabaseSecretArn=JSON_SECRET)
-    assert "VpcConfig" not in without.value(template["Globals"]["Function"])
+    for name in functions(template):
+        vpc = rendered.properties(name)["VpcConfig"]
+        assert vpc == {"SubnetIds": ["subnet-1", "subnet-2"], "SecurityGroupIds": ["sg-1"]}, name
+        assert "VpcConfig" not in without.properties(name), name

@@ -91,7 +91,8 @@ def test_samconfig_builds_cached_and_deploys_with_a_changeset() -> None:
     build = config["default"]["build"]["parameters"]
     assert build["cached"] is True and build["parallel"] is True
     deploy = config["default"]["deploy"]["parameters"]
-    assert deploy["capabilities"] == "CAPABILITY_IAM"
+    # CloudFormation runs the AWS::LanguageExtensions transform only with CAPABILITY_AUTO_EXPAND.
+    assert deploy["capabilities"].split() == ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
     assert deploy["resolve_s3"] is True and deploy["confirm_changeset"] is True
     assert "parameter_overrides" not in deploy, "stack-specific values belong to sam deploy --guided"
 
