@@ -156,6 +156,7 @@ def main() -> None:
         for stage in (*STAGES, "total", "cpu")
     ]
     per_file = (median(batch_six, "total") - median(batch_one, "total")) / 5
+    per_file_cpu = (median(batch_six, "cpu") - median(batch_one, "cpu")) / 5
     body = "\n".join(
         [
             "`mediascribe transcribe notes.txt` (a skipped text file) with `DATABASE_URL` set to a running "
@@ -168,9 +169,11 @@ def main() -> None:
             "`cpu` is the command's CPU time (user + system), which depends less on the machine's load than "
             "wall time: on an idle machine the command takes about that long.",
             "",
-            f"Batch: 1 file {median(batch_one, 'total'):.2f} s, 6 files {median(batch_six, 'total'):.2f} s "
-            f"in one run: each file after the first adds {per_file:.2f} s "
-            f"({(median(batch_six, 'cpu') - median(batch_one, 'cpu')) / 5:.2f} s of CPU).",
+            f"Batch: 1 file {median(batch_one, 'cpu'):.2f} s of CPU "
+            f"({median(batch_one, 'total'):.2f} s wall), "
+            f"6 files in one run {median(batch_six, 'cpu'):.2f} s of CPU ({median(batch_six, 'total'):.2f} s "
+            f"wall): each file after the first adds {per_file_cpu:.2f} s of CPU ({per_file:.2f} s wall; "
+            "a wall difference near zero or below it is the load's noise).",
             "",
             f"Load average {load_before} before, {load_after} after, on a machine shared with other work: "
             "the absolute seconds move with the load; the ratios are the steadier figure.",
