@@ -112,10 +112,11 @@ async def run(count: int, noise: float) -> str:
             rows += await condition_rows(path, lines, background)
     header = (
         f"{count} spoken lines, {lines[-1].end / 60:.1f} minutes, two espeak-ng voices, pauses 0.3-1.5 s,\n"
-        "between the lines either digital silence or pink noise (the voices peak near -6 dBFS).\n"
+        "between the lines either digital silence or pink noise.\n"
         "Error: distance from a line's true start to the start of the cue showing its first\n"
         'recognised word. "today": one request per file, the engine\'s segments as cues (a text-only\n'
-        "answer is one cue), the offline engine without VAD or word timestamps.\n\n"
+        "answer is one cue), the offline engine without VAD or word timestamps. The 24 sentences repeat,\n"
+        "so where captions lose lines the alignment can pair a line with the same sentence elsewhere.\n\n"
         "| engine | between lines | captions | cues | median error | 90th percentile | lines missed "
         "| longest cue | cues > 7 s | cues over 2 lines of 42 |\n|---|---|---|---|---|---|---|---|---|---|\n"
     )
