@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from pathlib import Path
 
 import pytest
@@ -290,3 +291,29 @@ def test_settings_reach_the_request():
     assert options["languages"] == ["en", "es"]
     assert options["keywords"] == ["Aurora"]
     assert options["response_format"] == "json"
+
+
+def test_invocations_in_parallel_threads_keep_their_own_client(server, chunk):
+    """Local runs call one engine from several threads, each with its own event loop."""
+    engine = engine_for(server)
+    barrier = threading.Barrier(3)
+    clients: list[object] = []
+
+    def invocation() -> None:
+        async def twice() -> None:
+            barrier.wait()
+            first = engine._client_for_running_loop()
+            await engine.transcribe_file(chunk)
+            await engine.transcribe_file(chunk)
+            assert engine._client_for_running_loop() is first
+            clients.append(first)
+
+        asyncio.run(twice())
+
+    threads = [threading.Thread(target=invocation) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(clients) == 3 and len({id(client) for client in clients}) == 3
+    assert server.request_count == 6

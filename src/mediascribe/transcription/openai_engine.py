@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import mimetypes
+import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +65,10 @@ class OpenAIEngine:
         self._keywords = keywords
         self._max_retries = max_retries
         self._timeout_seconds = timeout_seconds
-        self._client: openai.AsyncOpenAI | None = None
-        self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._clients_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, api_key: str) -> OpenAIEngine:
@@ -98,18 +102,22 @@ class OpenAIEngine:
         """One client (one connection pool) per event loop.
 
         A warm Lambda runs each invocation in a fresh loop, and an httpx pool cannot outlive the loop
-        that opened its connections, so the client is rebuilt when the loop changes.
+        that opened its connections, so each loop gets its own client. Locally several invocations
+        run at once in threads, each in its own loop, on the same engine: one shared slot would have
+        them replace each other's client, dropping the connections of requests still in flight.
         """
         loop = asyncio.get_running_loop()
-        if self._client is None or self._client_loop is not loop:
-            self._client = openai.AsyncOpenAI(
-                api_key=self._api_key,
-                base_url=self._base_url,
-                max_retries=self._max_retries,
-                timeout=self._timeout_seconds,
-            )
-            self._client_loop = loop
-        return self._client
+        with self._clients_lock:
+            client = self._clients.get(loop)
+            if client is None:
+                client = openai.AsyncOpenAI(
+                    api_key=self._api_key,
+                    base_url=self._base_url,
+                    max_retries=self._max_retries,
+                    timeout=self._timeout_seconds,
+                )
+                self._clients[loop] = client
+            return client
 
     def request_options(self) -> dict[str, Any]:
         """The form fields of every request, limited to what the model takes."""
