@@ -9,7 +9,7 @@ from mediascribe.media.cut_planning import (
     chunk_seconds_budget,
     chunk_seconds_for,
     estimated_chunk_count,
-    last_silence_midpoint,
+    last_silence_cut,
     plan_cuts,
     silence_window,
 )
@@ -63,12 +63,17 @@ def test_media_chunk_budget_stays_under_the_limit():
         ("nothing here", None),
         ("silence_start: 1.5\nsilence_end: 2.5 | silence_duration: 1\n", 2.0),
         ("silence_start: 0.2\nsilence_end: 0.8 |\nsilence_start: 3.0\nsilence_end: 3.4 |\n", 3.2),
-        ("silence_start: 3.0\n", 3.5),  # still silent when the window ends at 4.0
         ("silence_start: -0.02\nsilence_end: 0.5 |\n", 0.25),
+        # Still silent when the window ends at 4.0: the boundary lies in the silence, so the cut
+        # goes there, as far from the last word as the window allows (not at its middle, 3.8).
+        ("silence_start: 3.6\n", 4.0),
+        ("silence_start: 3.6\nsilence_end: 4 | silence_duration: 0.4\n", 4.0),
+        ("silence_start: 3.6\nsilence_end: 3.98 | silence_duration: 0.38\n", 4.0),
+        ("silence_start: 0.2\nsilence_end: 0.8 |\nsilence_start: 3.0\n", 4.0),
     ],
 )
-def test_media_silencedetect_output_gives_the_latest_midpoint(stderr, expected):
-    result = last_silence_midpoint(stderr, 4.0)
+def test_media_silencedetect_output_gives_the_cut_in_the_latest_silence(stderr, expected):
+    result = last_silence_cut(stderr, 4.0)
     assert result == (None if expected is None else pytest.approx(expected))
 
 

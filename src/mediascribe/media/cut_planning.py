@@ -4,8 +4,10 @@ A chunk's length is the smallest of three budgets: the request size limit (a chu
 bitrate x duration, so bytes become seconds), the model's duration cap less a safety margin, and the
 target length that spreads a typical file evenly over parallel requests. Cuts are planned one after
 another: each is placed in the last silence inside a short window just before the budget runs out, or
-exactly at the budget when that window holds no silence. Only those windows are decoded, never the
-whole file, so planning costs the same for a 10-minute and a 10-hour recording.
+exactly at the budget when that window holds no silence. A cut keeps quiet on both sides of it where
+the silence allows, because Whisper garbles a word that ends a fraction of a second before a cut.
+Only those windows are decoded, never the whole file, so planning costs the same for a 10-minute and
+a 10-hour recording.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ HEADER_ALLOWANCE_BYTES = 4096
 SILENCE_THRESHOLD = "-35dB"
 MIN_SILENCE_SECONDS = 0.3
 MAX_WINDOW_SECONDS = 8.0
+# silencedetect closes a silence still running at the end of its input there; an end this close to
+# the window end (decoding ends on an audio frame) means the silence runs on past it.
+WINDOW_END_TOLERANCE = 0.05
 WINDOW_SHARE = 0.25
 # The API measures duration by decoding; a chunk planned this far under a model's cap never reaches
 # it, whatever frame padding or rounding the two measurements disagree by.
@@ -107,23 +112,26 @@ def silence_finder(ffmpeg_binary: str, path: str, *, filename: str) -> SilenceFi
             .compile(cmd=ffmpeg_binary)
         )
         _, stderr = await run_tool(argv, filename=filename)
-        relative = last_silence_midpoint(stderr, window_seconds)
+        relative = last_silence_cut(stderr, window_seconds)
         return None if relative is None else window_start + relative
 
     return find
 
 
-def last_silence_midpoint(stderr: str, window_seconds: float) -> float | None:
-    """The middle of the latest silence silencedetect reported, relative to the window start.
+def last_silence_cut(stderr: str, window_seconds: float) -> float | None:
+    """Where to cut in the latest silence silencedetect reported, relative to the window start.
 
-    A silence still running when the window ends has no ``silence_end``; it is closed at the window
-    end. Cutting mid-silence leaves a little quiet on both sides of the cut.
+    A silence that ends inside the window is cut in its middle, leaving quiet on both sides. A silence
+    still running when the window ends (no ``silence_end``, or one at the window end) covers the
+    boundary itself: the cut goes at the window end, so all of the silence seen (at least
+    ``MIN_SILENCE_SECONDS``) stays before it and the next chunk starts in silence. Its middle would
+    sit as little as 0.15 s after the last word.
     """
     starts = [float(v) for v in _SILENCE_START.findall(stderr)]
     if not starts:
         return None
     ends = [float(v) for v in _SILENCE_END.findall(stderr)]
     start = max(0.0, starts[-1])
-    end = ends[-1] if len(ends) == len(starts) else window_seconds
-    end = min(end, window_seconds)
-    return (start + end) / 2 if end > start else None
+    if len(ends) < len(starts) or ends[-1] >= window_seconds - WINDOW_END_TOLERANCE:
+        return window_seconds if window_seconds > start else None
+    return (start + ends[-1]) / 2 if ends[-1] > start else None
