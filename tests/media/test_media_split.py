@@ -145,9 +145,26 @@ async def test_media_pure_silence_splits_within_the_limit(tmp_path, settings, jo
         chunks = await split_audio_file(source, SMALL_LIMIT, "quiet", job_id, settings=settings)
         assert len(chunks) == 3
         assert all(c.size_bytes <= SMALL_LIMIT for c in chunks)
-        # The whole search window is silent: the cut goes in its middle, short of the budget.
-        assert 0.5 * budget < chunks[1].start_seconds < budget
+        # The whole search window is silent, so the boundary itself lies in silence: the cut goes
+        # there (the segment muxer ends a chunk on the next mp3 frame, ~26 ms later).
+        assert budget - 0.05 < chunks[1].start_seconds < budget + 0.05
         assert sum(c.duration_seconds for c in chunks) == pytest.approx(duration_of(source), abs=0.1)
+
+
+async def test_media_silence_across_the_boundary_keeps_all_of_its_quiet_before_the_cut(
+    tmp_path, settings, job_id
+):
+    """A pause that starts 0.5 s before the budget runs out and lasts past it: the cut goes at the
+    budget, in the pause, rather than in the middle of the part of it the window sees (~0.25 s after
+    the sound), which leaves the last word almost no quiet before the cut."""
+    budget = chunk_seconds_for(SMALL_LIMIT, 64000 / 8)
+    pause_start = budget - 0.5
+    source = media_factory.make_audio(tmp_path / "talk.mp3", 20, gaps=[(pause_start, 1.5)])
+    with job_workspace(settings.temp_dir, job_id):
+        chunks = await split_audio_file(source, SMALL_LIMIT, "talk", job_id, settings=settings)
+        assert len(chunks) == 2
+        assert all(c.size_bytes <= SMALL_LIMIT for c in chunks)
+        assert pause_start + 0.4 < chunks[1].start_seconds < budget + 0.05
 
 
 async def test_media_chunks_stay_under_the_target_and_the_model_cap_cutting_in_silence(
