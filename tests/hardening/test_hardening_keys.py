@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from mediascribe.jobs.models import JobStatus
+from support.fake_openai import SCRATCH_PREFIX
 from support.hardening import (
     assert_contained,
     auditing_files,
@@ -26,6 +27,7 @@ from support.hardening import (
     settled,
     tree,
 )
+from support.job_rows import job_count
 from support.media_factory import make_audio
 
 PROCESSED = {
@@ -71,21 +73,19 @@ def test_path_like_keys_are_transcribed_from_s3_and_never_resolved_on_disk(
     assert _outside(tmp_path, work_dir) == outside_before
     written = [path for path in audit.written if not path.startswith(str(work_dir))]
     assert [path for path in written if "passwd" in path or "escape" in path or path.endswith("..")] == []
-    # The fake API's own silence check reads from a pipe; every other run is the workflow's.
+    # The fake API reads uploads from a pipe or from scratch files of its own; every other run is the
+    # workflow's.
     media_commands = [
         argv
         for argv in audit.commands
-        if Path(argv[0]).name in ("ffmpeg", "ffprobe") and "pipe:0" not in argv
+        if Path(argv[0]).name in ("ffmpeg", "ffprobe")
+        and "pipe:0" not in argv
+        and not any(Path(arg).name.startswith(SCRATCH_PREFIX) for arg in argv[1:])
     ]
     assert media_commands, "the media steps ran no ffmpeg"
     for argv in media_commands:
         files = [arg for arg in argv[1:] if arg.startswith("/")]
         assert files and all(arg.startswith(str(work_dir)) for arg in files), argv
-
-
-def _job_ids(cursor) -> list:
-    cursor.execute("SELECT id FROM assets_processing_jobs")
-    return cursor.fetchall()
 
 
 def _event_for(bucket: str, key: str) -> dict:
@@ -114,7 +114,7 @@ def test_keys_outside_the_upload_prefix_or_with_control_characters_are_rejected_
         assert workflow.executions() == []
         assert run.s3.calls == []
         assert workflow.keys() == keys_before
-    assert database.run(_job_ids) == []
+    assert job_count(database) == 0
     assert tree(work_dir) == []
     rejections = [record for record in logs.records if record.getMessage() == "upload rejected"]
     assert len(rejections) == 1

@@ -128,10 +128,14 @@ def measured_duration(request: RecordedRequest) -> float:
     return 10.0 if request.audio_seconds is None else request.audio_seconds
 
 
+# The stand-in's own scratch files carry this prefix, so audits of the workflow's files can tell them apart.
+SCRATCH_PREFIX = "fake-openai-"
+
+
 def probe_seconds(data: bytes, filename: str) -> float | None:
     """The duration ffprobe reads from ``data``, or None when it is not audio ffprobe can read."""
     suffix = "." + filename.rsplit(".", 1)[-1] if "." in filename else ""
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+    with tempfile.NamedTemporaryFile(prefix=SCRATCH_PREFIX, suffix=suffix) as handle:
         handle.write(data)
         handle.flush()
         probe = subprocess.run(
@@ -168,7 +172,7 @@ def offline_transcription(data: bytes, filename: str) -> tuple[str, list[dict[st
 
     model = load_model(packaged_model()[0])
     suffix = "." + filename.rsplit(".", 1)[-1] if "." in filename else ""
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle, _offline_lock:
+    with tempfile.NamedTemporaryFile(prefix=SCRATCH_PREFIX, suffix=suffix) as handle, _offline_lock:
         handle.write(data)
         handle.flush()
         pieces, info = model.transcribe(handle.name, beam_size=5, vad_filter=False)
