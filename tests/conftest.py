@@ -9,6 +9,7 @@ databases, and in the configured database itself otherwise.
 
 from __future__ import annotations
 
+import logging
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+import mediascribe.observability  # noqa: F401 - configures the service logger before any level is saved
 from mediascribe.config import Settings
 from support.paths import TEMPLATE
 
@@ -43,6 +45,8 @@ SERVICE_MODULES = (
     "mediascribe.local.job",
 )
 WorkflowFactory = Callable[..., AbstractContextManager["LocalWorkflow"]]
+# Loggers the CLI quiets so that stdout carries only the transcript.
+QUIETED_LOGGERS = ("mediascribe", "moto", "botocore", "faster_whisper")
 
 
 @contextmanager
@@ -68,6 +72,16 @@ def _scratch_database(url: str) -> Iterator[str]:
         with admin.cursor() as cursor:
             cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         admin.close()
+
+
+@pytest.fixture(autouse=True)
+def _logger_levels() -> Iterator[None]:
+    """Every test ends with the logger levels it started with, whatever a CLI run inside it set, so a
+    later test's log assertions see the records they look for."""
+    levels = {name: logging.getLogger(name).level for name in QUIETED_LOGGERS}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 @pytest.fixture(scope="session")

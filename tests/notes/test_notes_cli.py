@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from mediascribe.cli import main
@@ -17,11 +15,7 @@ def cli_env(monkeypatch, postgres_dsn, database, fake_api):
     monkeypatch.setenv("OPENAI_BASE_URL", fake_api.base_url)
     monkeypatch.setenv("OPENAI_MAX_RETRIES", "0")
     monkeypatch.setenv("TRANSCRIPTION_MODEL", "whisper-1")
-    names = ("mediascribe", "moto", "botocore", "faster_whisper")
-    levels = {name: logging.getLogger(name).level for name in names}
     yield fake_api
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
 
 
 def test_transcribe_prints_the_notes_and_writes_them_as_markdown(cli_env, monkeypatch, tmp_path, capsys):

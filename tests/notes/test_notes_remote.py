@@ -7,7 +7,6 @@ remote tests; the client is the real one, over HTTP.
 from __future__ import annotations
 
 import json
-import logging
 import time
 
 import pytest
@@ -24,8 +23,6 @@ CREDENTIALS = Credentials("testing", "testing")
 
 @pytest.fixture
 def stack(make_workflow, monkeypatch):
-    names = ("mediascribe", "moto", "botocore", "faster_whisper")
-    levels = {name: logging.getLogger(name).level for name in names}
     env = {"NOTES_PROVIDER": "openai", "NOTES_FUNCTION_NAME": "WriteNotesFunction"}
     with (
         make_workflow(**env) as workflow,
@@ -38,8 +35,6 @@ def stack(make_workflow, monkeypatch):
         shell.setenv("AWS_DEFAULT_REGION", REGION)
         shell.delenv("MEDIASCRIBE_API_URL", raising=False)
         yield workflow, api
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
 
 
 def test_submit_waits_for_the_notes_and_writes_them(stack, tmp_path, capsys) -> None:

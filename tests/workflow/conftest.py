@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 
@@ -14,9 +12,4 @@ def cli_env(monkeypatch, postgres_dsn, database, fake_api):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     monkeypatch.setenv("OPENAI_BASE_URL", fake_api.base_url)
     monkeypatch.setenv("OPENAI_MAX_RETRIES", "0")
-    # The command quiets loggers for its stdout/stderr; give other tests their levels back.
-    names = ("mediascribe", "moto", "botocore", "faster_whisper")
-    levels = {name: logging.getLogger(name).level for name in names}
     yield fake_api
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)

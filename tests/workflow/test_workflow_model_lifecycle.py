@@ -5,7 +5,6 @@ The date is injected: the modules' clocks are replaced, so these tests do not de
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, tzinfo
 
 import pytest
@@ -44,11 +43,7 @@ def cli_env(monkeypatch, postgres_dsn, database, fake_api):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     monkeypatch.setenv("OPENAI_BASE_URL", fake_api.base_url)
     monkeypatch.setenv("OPENAI_MAX_RETRIES", "0")
-    names = ("mediascribe", "moto", "botocore", "faster_whisper")
-    levels = {name: logging.getLogger(name).level for name in names}
     yield fake_api
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
 
 
 def test_the_cli_refuses_a_shut_down_model_before_any_work(cli_env, monkeypatch, tmp_path, capsys):

@@ -7,7 +7,6 @@ Gateway does and serves the presigned uploads as S3 does; the client is the real
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
 import pytest
@@ -28,17 +27,7 @@ TRANSCRIPT = "Transcript of chunk-00000.mp3."
 
 
 @pytest.fixture
-def quiet_loggers():
-    """The command quiets loggers for its stdout/stderr; give other tests their levels back."""
-    names = ("mediascribe", "moto", "botocore", "faster_whisper")
-    levels = {name: logging.getLogger(name).level for name in names}
-    yield
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
-
-
-@pytest.fixture
-def stack(make_workflow, monkeypatch, quiet_loggers):
+def stack(make_workflow, monkeypatch):
     """The local workflow behind the API stand-in, with the caller's credentials in the environment."""
     # The environment is restored before the workflow, which restores its own variables on exit.
     with (

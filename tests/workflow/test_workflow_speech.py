@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
 import srt
@@ -21,11 +20,7 @@ def offline_env(monkeypatch, postgres_dsn, database):
     monkeypatch.setenv("DATABASE_URL", postgres_dsn)
     for name in ("OPENAI_API_KEY", "OPENAI_API_KEY_SECRET", "OPENAI_BASE_URL", "TRANSCRIPTION_ENGINE"):
         monkeypatch.delenv(name, raising=False)
-    names = ("mediascribe", "moto", "botocore", "faster_whisper")
-    levels = {name: logging.getLogger(name).level for name in names}
     yield
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
 
 
 def test_twenty_seconds_of_silence_give_an_empty_transcript(offline_env, tmp_path, capsys) -> None:
