@@ -42,7 +42,9 @@ class Runtime:
         """The transcription engine, created on first use: only the chunk step pays for it."""
         with self._engine_lock:
             if self._engine is None:
-                api_key = resolve_openai_api_key(self.settings)
+                # Only an engine that may call OpenAI reads the key: the others must not need its secret.
+                wants_key = self.settings.transcription_engine in ("auto", "openai")
+                api_key = resolve_openai_api_key(self.settings) if wants_key else None
                 self._engine = create_engine(self.settings, api_key=api_key)
             return self._engine
 
