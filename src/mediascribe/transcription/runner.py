@@ -14,6 +14,7 @@ from mediascribe.config import Settings
 from mediascribe.errors import ChunkVerificationError, ConfigurationError
 from mediascribe.media.binaries import resolve_binaries
 from mediascribe.transcription.catalog import model_spec
+from mediascribe.transcription.chunk_result import finished_chunk
 from mediascribe.transcription.cues import shape_cues
 from mediascribe.transcription.engine import TranscriptionEngine
 from mediascribe.transcription.models import ChunkTranscript, EngineResult, Segment
@@ -97,21 +98,17 @@ async def transcribe_chunk(
         text, segments, result = await _timed_transcription(
             engine, Path(path), regions, timing, duration_seconds
         )
-    logger.info(
-        "chunk transcribed",
-        extra={"chunk_index": index, "engine": engine.name, "chars": len(text), "speech_seconds": speech},
-    )
     # The media step's measurement is what the offsets were computed from, so it wins when given.
     reported = result.duration_seconds if result is not None else None
     duration = duration_seconds if duration_seconds is not None else reported
-    return ChunkTranscript(
+    return finished_chunk(
+        engine_name=engine.name,
+        model=engine.model,
         index=index,
         text=text,
         segments=segments,
         duration_seconds=duration,
         offset_seconds=offset_seconds,
-        engine=engine.name,
-        model=engine.model,
         speech_seconds=speech,
     )
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
+from mediascribe.transcription.chunk_result import finished_chunk
 from mediascribe.transcription.cues import shape_cues
 from mediascribe.transcription.engine import StoredAudio, StoredAudioEngine
 from mediascribe.transcription.models import ChunkTranscript
-
-logger = logging.getLogger(__name__)
 
 
 async def transcribe_stored_chunk(
@@ -28,18 +25,14 @@ async def transcribe_stored_chunk(
     cues = tuple(shape_cues(result.segments))
     text = " ".join(cue.text for cue in cues) if cues else result.text.strip()
     speech = round(sum(s.end - s.start for s in result.segments), 3)
-    logger.info(
-        "chunk transcribed",
-        extra={"chunk_index": index, "engine": engine.name, "chars": len(text), "speech_seconds": speech},
-    )
     duration = duration_seconds if duration_seconds is not None else result.duration_seconds
-    return ChunkTranscript(
+    return finished_chunk(
+        engine_name=engine.name,
+        model=engine.model,
         index=index,
         text=text,
         segments=cues,
         duration_seconds=duration,
         offset_seconds=offset_seconds,
-        engine=engine.name,
-        model=engine.model,
         speech_seconds=speech,
     )

@@ -1,0 +1,43 @@
+"""The end of every chunk transcription, whichever way the audio reached the engine."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from mediascribe.transcription.models import ChunkTranscript, Segment
+
+logger = logging.getLogger(__name__)
+
+
+def finished_chunk(
+    *,
+    engine_name: str,
+    model: str,
+    index: int,
+    text: str,
+    segments: Sequence[Segment],
+    duration_seconds: float | None,
+    offset_seconds: float,
+    speech_seconds: float | None,
+) -> ChunkTranscript:
+    """The chunk's transcript, logged once with what an operator looks for (never the text itself)."""
+    logger.info(
+        "chunk transcribed",
+        extra={
+            "chunk_index": index,
+            "engine": engine_name,
+            "chars": len(text),
+            "speech_seconds": speech_seconds,
+        },
+    )
+    return ChunkTranscript(
+        index=index,
+        text=text,
+        segments=tuple(segments),
+        duration_seconds=duration_seconds,
+        offset_seconds=offset_seconds,
+        engine=engine_name,
+        model=model,
+        speech_seconds=speech_seconds,
+    )
