@@ -14,7 +14,6 @@ from typing import Any
 
 import psycopg2
 import pytest
-from jobs_support import job_id_for, next_key, source_for
 from psycopg2 import sql
 from psycopg2.extensions import make_dsn
 
@@ -23,6 +22,7 @@ from mediascribe.jobs.database import Database
 from mediascribe.jobs.executor import Executor
 from mediascribe.jobs.repository import JobRepository
 from support.fake_data_api import FakeDataApi, data_api_executor
+from support.job_sources import job_id_for, next_key, source_for
 
 ADAPTERS = ("psycopg2", "data-api")
 

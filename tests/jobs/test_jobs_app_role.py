@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 import psycopg2
 import psycopg2.extensions
 import pytest
-from jobs_support import job_id_for, source_for
 from psycopg2.extensions import make_dsn
 
 from mediascribe.config import Settings
@@ -22,6 +21,7 @@ from mediascribe.jobs.executor import Executor, StatementError
 from mediascribe.jobs.repository import JobRepository
 from mediascribe.jobs.schema import Migration, apply_migrations, available_migrations
 from support.fake_data_api import FakeDataApi, data_api_executor
+from support.job_sources import job_id_for, source_for
 
 APP_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:mediascribe-app-AbCdEf"
 # Every printable ASCII character that could break naive quoting, in a valid password.

@@ -6,11 +6,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from jobs_support import job_id_for, source_for
 
 from mediascribe.errors import InvalidJobIdError
 from mediascribe.jobs import JobStatus
 from mediascribe.jobs.repository import JobRepository
+from support.job_sources import job_id_for, source_for
 
 
 def count_rows(database) -> tuple[int, int]:

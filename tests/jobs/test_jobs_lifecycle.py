@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from jobs_support import job_id_for, source_for
 
 from mediascribe.errors import IllegalTransitionError, JobNotFoundError
 from mediascribe.jobs import JobStatus
 from mediascribe.jobs.repository import JobRepository
+from support.job_sources import job_id_for, source_for
 
 
 def test_lifecycle_from_pending_to_completed(job_repository: JobRepository) -> None:

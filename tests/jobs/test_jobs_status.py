@@ -6,12 +6,12 @@ import json
 from datetime import datetime
 
 import pytest
-from jobs_support import job_id_for, source_for
 
 from mediascribe.errors import InvalidJobIdError, InvalidObjectKeyError, JobNotFoundError
 from mediascribe.jobs.database import Database
 from mediascribe.jobs.repository import JobRepository
 from mediascribe.jobs.status import get_job_status
+from support.job_sources import job_id_for, source_for
 
 ALWAYS = {"job_id", "status", "progress", "stage", "file_name", "media_type", "created_at", "updated_at"}
 
