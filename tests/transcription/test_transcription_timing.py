@@ -55,3 +55,45 @@ def test_segments_move_onto_onsets_and_made_up_ones_go() -> None:
         (6.5, "mid speech"),
     ]
     assert kept[0].words[0] == Word(1.0, 1.0, "early")
+
+
+def _evenly_spaced(count: int, speech: float, pause: float) -> list[SpeechRegion]:
+    period = speech + pause
+    return [R(round(n * period, 3), round(n * period + speech, 3)) for n in range(count)]
+
+
+def test_evenly_spaced_speech_goes_as_few_long_pieces_not_one_region_each() -> None:
+    regions = _evenly_spaced(120, 2.0, 0.5)  # five minutes, a pause every 2.5 s
+    pieces = plan_pieces(regions, 300.0, max_seconds=30.0)
+
+    spans = [piece.regions[-1].end - piece.regions[0].start for piece in pieces]
+    assert len(pieces) == 10
+    assert all(20.0 <= span <= 30.0 for span in spans), spans
+    assert [region for piece in pieces for region in piece.regions] == regions
+
+
+def test_the_last_piece_is_no_short_remnant() -> None:
+    regions = _evenly_spaced(26, 2.0, 0.5)  # 64.5 s: three pieces of 30 s would leave 4.5 s over
+    pieces = plan_pieces(regions, 65.0, max_seconds=30.0)
+
+    spans = [piece.regions[-1].end - piece.regions[0].start for piece in pieces]
+    assert len(pieces) == 3
+    assert min(spans) >= 17.0, spans
+
+
+def test_a_long_pause_wins_over_short_ones_nearer_the_middle() -> None:
+    regions = [
+        *_evenly_spaced(5, 2.0, 0.5),
+        *[R(r.start + 15.0, r.end + 15.0) for r in _evenly_spaced(10, 2.0, 0.5)],
+    ]
+    pieces = plan_pieces(regions, 40.0, max_seconds=30.0)
+
+    assert [piece.regions for piece in pieces] == [tuple(regions[:5]), tuple(regions[5:])]
+
+
+def test_a_region_longer_than_a_piece_stays_whole() -> None:
+    regions = [R(0.0, 5.0), R(6.0, 50.0), R(51.0, 55.0)]
+    pieces = plan_pieces(regions, 56.0, max_seconds=30.0)
+
+    assert [piece.regions for piece in pieces] == [(regions[0],), (regions[1],), (regions[2],)]
+    assert (pieces[1].start, pieces[1].end) == (5.75, 50.25)

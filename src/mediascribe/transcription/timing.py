@@ -19,6 +19,14 @@ from mediascribe.transcription.speech import SpeechRegion
 # A request's audio reaches this far into the silence around its speech (at most half the pause), so
 # the model hears each word whole.
 PIECE_PADDING_SECONDS = 0.25
+# Grouping regions into pieces: each piece costs one request; a cut in a pause shorter than a good
+# one (a sentence break) costs up to SHORT_PAUSE_COST more, and a piece short of the longest allowed
+# up to SHORT_PIECE_COST more. Both are below a request's cost, so an extra piece is only taken when
+# it avoids more than a request's worth of cuts inside sentences.
+PIECE_COST = 1.0
+GOOD_PAUSE_SECONDS = 1.0
+SHORT_PAUSE_COST = 0.5
+SHORT_PIECE_COST = 0.25
 # A segment start this close after a voice onset is moved back onto it.
 SNAP_BACK_SECONDS = 0.3
 # Spreading a piece's text over its regions prefers a cut after a sentence (or clause) end when the
@@ -39,11 +47,14 @@ class Piece:
 
 
 def plan_pieces(regions: Sequence[SpeechRegion], duration: float, *, max_seconds: float) -> list[Piece]:
-    """Group the regions into pieces of at most ``max_seconds`` of audio, cut at the longest pauses.
+    """Group the regions into as few pieces of at most ``max_seconds`` of audio as possible.
 
-    A single region longer than ``max_seconds`` stays whole (it has no pause to cut at).
+    Every request costs a call against the rate limit and a short piece gives the model little
+    context, so the fewest pieces win; among groupings with that many pieces the cuts go at long
+    pauses and the pieces are of even length (no short remnant at the end). A single region longer
+    than ``max_seconds`` stays whole (it has no pause to cut at).
     """
-    groups = _split_at_pauses(list(regions), max_seconds)
+    groups = _group_regions(list(regions), max_seconds)
     pieces = []
     for position, group in enumerate(groups):
         before = groups[position - 1][-1].end if position else 0.0
@@ -54,14 +65,39 @@ def plan_pieces(regions: Sequence[SpeechRegion], duration: float, *, max_seconds
     return pieces
 
 
-def _split_at_pauses(regions: list[SpeechRegion], max_seconds: float) -> list[list[SpeechRegion]]:
-    if not regions:
-        return []
-    if len(regions) == 1 or regions[-1].end - regions[0].start <= max_seconds:
-        return [regions]
-    pauses = [regions[i + 1].start - regions[i].end for i in range(len(regions) - 1)]
-    cut = max(range(len(pauses)), key=lambda i: pauses[i]) + 1
-    return _split_at_pauses(regions[:cut], max_seconds) + _split_at_pauses(regions[cut:], max_seconds)
+def _group_regions(regions: list[SpeechRegion], max_seconds: float) -> list[list[SpeechRegion]]:
+    """The grouping of least cost (``_piece_cost`` summed), found by dynamic programming.
+
+    ``best[end]`` is the cheapest grouping of the first ``end`` regions, as (cost, first region of
+    its last piece); a piece may only reach back as far as ``max_seconds`` allows.
+    """
+    best: list[tuple[float, int]] = [(0.0, 0)]
+    for end in range(1, len(regions) + 1):
+        options = []
+        for first in range(end - 1, -1, -1):
+            if first < end - 1 and regions[end - 1].end - regions[first].start > max_seconds:
+                break
+            options.append((best[first][0] + _piece_cost(regions, first, end, max_seconds), first))
+        best.append(min(options))
+    groups = []
+    end = len(regions)
+    while end:
+        first = best[end][1]
+        groups.append(regions[first:end])
+        end = first
+    return groups[::-1]
+
+
+def _piece_cost(regions: Sequence[SpeechRegion], first: int, end: int, max_seconds: float) -> float:
+    """What sending ``regions[first:end]`` as one piece costs: one request, plus the cut before it
+    when that falls in a short pause, plus how far it falls short of ``max_seconds`` (squared, so
+    two middling pieces cost less than a full one and a remnant)."""
+    cost = PIECE_COST
+    if first:
+        pause = regions[first].start - regions[first - 1].end
+        cost += SHORT_PAUSE_COST * max(0.0, 1.0 - pause / GOOD_PAUSE_SECONDS)
+    shortfall = max(0.0, 1.0 - (regions[end - 1].end - regions[first].start) / max_seconds)
+    return cost + SHORT_PIECE_COST * shortfall**2
 
 
 def segments_from_text(text: str, regions: Sequence[SpeechRegion], offset: float = 0.0) -> list[Segment]:
