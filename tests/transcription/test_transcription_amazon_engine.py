@@ -81,6 +81,9 @@ def server(world: dict[str, Any]) -> FakeTranscribeServer:
 def client(server: FakeTranscribeServer, **config: Any) -> Any:
     # Two attempts at most: botocore's backoff (up to seconds per retry) is its own, not tested here.
     retries = {"mode": "standard", "total_max_attempts": config.pop("attempts", 2)}
+    # The stand-in runs the offline model; on a loaded machine that can outlast botocore's default 60 s
+    # read timeout, and a retried request would then be counted twice.
+    config.setdefault("read_timeout", 600)
     return boto3.client(
         "transcribe",
         endpoint_url=server.endpoint_url,
