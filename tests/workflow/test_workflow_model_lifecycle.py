@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 
-import pytest
-
 from mediascribe import cli
 from mediascribe.jobs.models import JobStatus
 from mediascribe.workflow import probe as probe_step
@@ -35,15 +33,6 @@ def frozen_datetime(day: date) -> type[datetime]:
             return datetime(day.year, day.month, day.day, 12, tzinfo=tz)
 
     return Now
-
-
-@pytest.fixture
-def cli_env(monkeypatch, postgres_dsn, database, fake_api):
-    monkeypatch.setenv("DATABASE_URL", postgres_dsn)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_api.base_url)
-    monkeypatch.setenv("OPENAI_MAX_RETRIES", "0")
-    yield fake_api
 
 
 def test_the_cli_refuses_a_shut_down_model_before_any_work(cli_env, monkeypatch, tmp_path, capsys):
