@@ -17,11 +17,16 @@ def finished_chunk(
     index: int,
     text: str,
     segments: Sequence[Segment],
-    duration_seconds: float | None,
+    measured_seconds: float | None,
+    reported_seconds: float | None,
     offset_seconds: float,
     speech_seconds: float | None,
 ) -> ChunkTranscript:
-    """The chunk's transcript, logged once with what an operator looks for (never the text itself)."""
+    """The chunk's transcript, logged once with what an operator looks for (never the text itself).
+
+    The chunk's length is the media step's measurement when there is one, since the offsets were
+    computed from it; the engine's own figure only stands in for it.
+    """
     logger.info(
         "chunk transcribed",
         extra={
@@ -35,7 +40,7 @@ def finished_chunk(
         index=index,
         text=text,
         segments=tuple(segments),
-        duration_seconds=duration_seconds,
+        duration_seconds=measured_seconds if measured_seconds is not None else reported_seconds,
         offset_seconds=offset_seconds,
         engine=engine_name,
         model=model,

@@ -98,16 +98,14 @@ async def transcribe_chunk(
         text, segments, result = await _timed_transcription(
             engine, Path(path), regions, timing, duration_seconds
         )
-    # The media step's measurement is what the offsets were computed from, so it wins when given.
-    reported = result.duration_seconds if result is not None else None
-    duration = duration_seconds if duration_seconds is not None else reported
     return finished_chunk(
         engine_name=engine.name,
         model=engine.model,
         index=index,
         text=text,
         segments=segments,
-        duration_seconds=duration,
+        measured_seconds=duration_seconds,
+        reported_seconds=result.duration_seconds if result is not None else None,
         offset_seconds=offset_seconds,
         speech_seconds=speech,
     )

@@ -25,14 +25,14 @@ async def transcribe_stored_chunk(
     cues = tuple(shape_cues(result.segments))
     text = " ".join(cue.text for cue in cues) if cues else result.text.strip()
     speech = round(sum(s.end - s.start for s in result.segments), 3)
-    duration = duration_seconds if duration_seconds is not None else result.duration_seconds
     return finished_chunk(
         engine_name=engine.name,
         model=engine.model,
         index=index,
         text=text,
         segments=cues,
-        duration_seconds=duration,
+        measured_seconds=duration_seconds,
+        reported_seconds=result.duration_seconds,
         offset_seconds=offset_seconds,
         speech_seconds=speech,
     )
