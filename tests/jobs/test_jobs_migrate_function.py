@@ -19,6 +19,7 @@ from psycopg2.extensions import make_dsn
 from mediascribe.jobs.connect import clear_executor_cache
 from mediascribe.jobs.database import Database
 from mediascribe.jobs.schema import available_migrations
+from support.job_rows import public_tables
 
 HANDLER = Path(__file__).resolve().parents[2] / "functions" / "migrate_database" / "app.py"
 
@@ -91,19 +92,6 @@ def request(kind: str, url: str, physical_id: str | None = None) -> dict[str, An
     return event
 
 
-def tables(dsn: str) -> list[str]:
-    database = Database(dsn)
-    try:
-        rows = database.run(
-            lambda transaction: transaction.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
-            )
-        )
-    finally:
-        database.close()
-    return [row["table_name"] for row in rows]
-
-
 def test_create_applies_the_migrations_and_answers_success(
     handler, responses: ResponseCollector, empty_dsn: str, monkeypatch
 ) -> None:
@@ -113,7 +101,7 @@ def test_create_applies_the_migrations_and_answers_success(
     assert answer["Status"] == "SUCCESS"
     assert answer["PhysicalResourceId"] == "mediascribe-schema"
     assert answer["Data"] == {"Applied": ",".join(m.version for m in available_migrations())}
-    assert {"assets", "assets_processing_jobs", "schema_migrations"} <= set(tables(empty_dsn))
+    assert {"assets", "assets_processing_jobs", "schema_migrations"} <= set(public_tables(empty_dsn))
     handler(request("Update", responses.url, "mediascribe-schema"), Context())
     assert responses.answers[1]["Data"] == {"Applied": "none"}
 
@@ -141,7 +129,7 @@ def test_delete_answers_success_and_leaves_the_data(
     assert [(a["Status"], a["PhysicalResourceId"]) for a in responses.answers] == [
         ("SUCCESS", "mediascribe-schema")
     ]
-    assert tables(empty_dsn) == []
+    assert public_tables(empty_dsn) == []
 
 
 def test_a_broken_configuration_is_answered_too(handler, responses: ResponseCollector, monkeypatch) -> None:
@@ -178,4 +166,4 @@ def test_an_unusable_login_secret_fails_the_deployment_without_showing_it(
     (answer,) = responses.answers
     assert answer["Status"] == "FAILED" and "ConfigurationError" in answer["Reason"]
     assert "hunter2" not in json.dumps(answer) and "Robert" not in json.dumps(answer)
-    assert "assets" in tables(empty_dsn)
+    assert "assets" in public_tables(empty_dsn)

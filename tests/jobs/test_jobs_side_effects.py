@@ -8,21 +8,8 @@ import pytest
 
 from mediascribe import cli
 from mediascribe.jobs.connect import clear_executor_cache
-from mediascribe.jobs.database import Database
 from mediascribe.jobs.repository import JobRepository
-
-
-def public_tables(dsn: str) -> list[str]:
-    database = Database(dsn)
-    try:
-        rows = database.run(
-            lambda transaction: transaction.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-            )
-        )
-    finally:
-        database.close()
-    return [row["table_name"] for row in rows]
+from support.job_rows import public_tables
 
 
 def test_status_reads_without_migrating(empty_dsn: str, monkeypatch, capsys) -> None:

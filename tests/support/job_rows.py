@@ -1,4 +1,4 @@
-"""Direct reads of the jobs table, for tests that count what the workflow created."""
+"""Direct reads of the database, for tests that check what the workflow or a migration created."""
 
 from __future__ import annotations
 
@@ -9,3 +9,17 @@ def job_count(database: Database) -> int:
     return database.run(
         lambda transaction: transaction.execute("SELECT count(*) AS n FROM assets_processing_jobs")[0]["n"]
     )
+
+
+def public_tables(dsn: str) -> list[str]:
+    """The tables in the public schema, sorted, read over a connection of their own."""
+    database = Database(dsn)
+    try:
+        rows = database.run(
+            lambda transaction: transaction.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+            )
+        )
+    finally:
+        database.close()
+    return [row["table_name"] for row in rows]
