@@ -77,7 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--engine",
         choices=["auto", "openai", "local", "amazon"],
         help="transcription engine (default: auto = OpenAI with a key, else offline; amazon = Amazon "
-        "Transcribe, AWS_ENDPOINT_URL_TRANSCRIBE for another endpoint)",
+        "Transcribe with your AWS profile, or at AWS_ENDPOINT_URL_TRANSCRIBE)",
+    )
+    transcribe.add_argument(
+        "--aws-profile",
+        metavar="NAME",
+        help="with --engine amazon: the AWS profile whose credentials call Amazon Transcribe (default: "
+        "AWS_PROFILE, else default); the rest of the run stays local",
+    )
+    transcribe.add_argument(
+        "--aws-region",
+        metavar="REGION",
+        help="with --engine amazon: the Region to call (default: the profile's)",
     )
     transcribe.add_argument("--model", metavar="M", help="OpenAI model name (default gpt-transcribe)")
     transcribe.add_argument(
@@ -199,12 +210,13 @@ def run_transcribe(args: argparse.Namespace) -> int:
         print(f"mediascribe: template {args.template} not found", file=sys.stderr)
         return EXIT_USAGE
     try:
-        _warn_about_the_model(_environment(args))
+        environment = _environment(args)
+        _warn_about_the_model(environment)
     except ConfigurationError as exc:
         print(f"mediascribe: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if len(files) > 1 or any(path.is_dir() for path in args.paths):
-        return _transcribe_batch(args, files)
+        return _transcribe_batch(args, files, environment)
     from mediascribe.local.job import transcribe_file
     from mediascribe.local.progress import ProgressBar
 
@@ -215,7 +227,7 @@ def run_transcribe(args: argparse.Namespace) -> int:
                 files[0],
                 template=args.template,
                 database_url=database_url,
-                environment=_environment(args),
+                environment=environment,
                 out_dir=args.out,
                 on_progress=progress.update,
                 map_max_concurrency=args.map_concurrency,
@@ -247,7 +259,7 @@ def _media_files(paths: list[Path]) -> list[Path] | str:
     return list(dict.fromkeys(files))
 
 
-def _transcribe_batch(args: argparse.Namespace, files: list[Path]) -> int:
+def _transcribe_batch(args: argparse.Namespace, files: list[Path], environment: dict[str, str]) -> int:
     """Every file through one local workflow; a line per file while they run, then a summary table."""
     import time
 
@@ -268,7 +280,7 @@ def _transcribe_batch(args: argparse.Namespace, files: list[Path]) -> int:
             files,
             template=args.template,
             database_url=database_url,
-            environment=_environment(args),
+            environment=environment,
             out_dir=args.out,
             on_progress=lambda path, progress, stage: lines.update(labels[path], progress, stage),
             on_finished=finished,
@@ -474,7 +486,33 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
         environment["TRANSCRIPTION_MODEL"] = args.model
     if args.max_chunk_size:
         environment["MAX_CHUNK_SIZE_BYTES"] = str(args.max_chunk_size)
+    environment.update(_transcribe_access(args, {**os.environ, **environment}))
     return environment
+
+
+def _transcribe_access(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, str]:
+    """For the real Amazon Transcribe: the profile and Region its client uses, checked before the run."""
+    from mediascribe.local.transcribe_access import resolve_access, uses_real_transcribe
+
+    asked = {
+        name: value
+        for name, value in (
+            ("TRANSCRIPTION_AWS_PROFILE", args.aws_profile),
+            ("TRANSCRIPTION_AWS_REGION", args.aws_region),
+        )
+        if value
+    }
+    if asked and environ.get("TRANSCRIPTION_ENGINE") != "amazon":
+        raise ConfigurationError("--aws-profile and --aws-region are for --engine amazon")
+    if not uses_real_transcribe(environ):
+        return asked
+    access = resolve_access(environ, profile=args.aws_profile, region=args.aws_region)
+    print(
+        f"Amazon Transcribe: profile {access.profile}, Region {access.region}; "
+        "each chunk is sent in its request (at most 25 MiB)",
+        file=sys.stderr,
+    )
+    return access.environment()
 
 
 @contextlib.contextmanager

@@ -27,6 +27,7 @@ EngineChoice = Literal["auto", "openai", "local", "amazon"]
 ResponseFormatChoice = Literal["auto", "json", "verbose_json", "diarized_json"]
 DatabaseModeChoice = Literal["postgres", "data-api"]
 NotesProviderChoice = Literal["off", "bedrock", "openai"]
+AudioDeliveryChoice = Literal["s3", "inline"]
 # Shorter chunks would spend more on boundaries than they gain in parallel requests.
 MIN_CHUNK_TARGET_SECONDS = 30.0
 
@@ -72,6 +73,13 @@ class Settings:
     transcription_speakers: int = 0
     transcription_vocabulary: str | None = None
     transcription_redact_pii: bool = False
+    # How a chunk reaches Amazon Transcribe: "s3", the service reads it from the bucket (a deployment);
+    # "inline", the function sends its bytes (at most 25 MiB, which every chunk is), for a bucket the
+    # service cannot read, such as a local run's. The profile and Region are the Transcribe client's,
+    # when they are not the process's own (a local run against the real service).
+    transcription_audio_delivery: AudioDeliveryChoice = "s3"
+    transcription_aws_profile: str | None = None
+    transcription_aws_region: str | None = None
 
     # Notes (title, summary, chapters, action items) after the transcript; "off" skips the step.
     # NOTES_MODEL empty: the provider's default (see docs/notes.md).

@@ -44,8 +44,10 @@ def test_values_are_parsed_as_their_field_types():
             "TRANSCRIPTION_KEYWORDS": " Kubernetes, mediascribe ,,",
             "DATABASE_PORT": "5433",
             "TRANSCRIPTION_MAX_AUDIO_SECONDS": "1400",
+            "TRANSCRIPTION_AUDIO_DELIVERY": "inline",
         }
     )
+    assert settings.transcription_audio_delivery == "inline"
     assert settings.notes_provider == "bedrock"
     assert settings.transcription_keywords == ("Kubernetes", "mediascribe")
     assert settings.database_port == 5433
@@ -58,6 +60,10 @@ def test_values_are_parsed_as_their_field_types():
         ({"MAX_CHUNKS": "2.5"}, "MAX_CHUNKS: Input should be a valid integer"),
         ({"DATABASE_PORT": "postgres"}, "DATABASE_PORT: Input should be a valid integer"),
         ({"TRANSCRIPTION_ENGINE": "cloud"}, "TRANSCRIPTION_ENGINE: Input should be 'auto', 'openai'"),
+        (
+            {"TRANSCRIPTION_AUDIO_DELIVERY": "url"},
+            "TRANSCRIPTION_AUDIO_DELIVERY: Input should be 's3' or 'inline'",
+        ),
     ],
 )
 def test_a_malformed_value_is_refused_naming_its_variable(env, message):

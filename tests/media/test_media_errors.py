@@ -97,7 +97,7 @@ async def test_media_guard_applies_to_video_extraction(media, settings, job_id):
     assert list(settings.temp_dir.iterdir()) == []
 
 
-@pytest.mark.parametrize("limit", [1000, 30 * 1024 * 1024])
+@pytest.mark.parametrize("limit", [0, 1000])
 async def test_media_unusable_chunk_limit_is_a_configuration_error(media, settings, job_id, limit):
     with pytest.raises(ConfigurationError):
         await split_audio_file(media.tone(3), limit, "x.mp3", job_id, settings=settings)

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 TARGET = "Transcribe.TranscribeAudio"
+CREDENTIAL_SCOPE = re.compile(r"Credential=(?P<key>[^/]+)/\d{8}/(?P<region>[^/]+)/transcribe/aws4_request")
 CONTENT_TYPE = "application/x-amz-json-1.1"
 INLINE_LIMIT_BYTES = 26_214_400
 S3_LIMIT_BYTES = 500 * 1000 * 1000
@@ -110,6 +111,9 @@ class RecordedRequest:
     params: dict[str, Any]
     signed_for_transcribe: bool
     received_at: float
+    # From the signature's credential scope: whose keys signed, and for which Region.
+    access_key: str | None = None
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,7 @@ class FakeTranscribeServer:
             self._replies.extend(replies)
 
     def _record(self, target: str | None, params: dict[str, Any], authorization: str) -> RecordedRequest:
+        scope = CREDENTIAL_SCOPE.search(authorization)
         with self._lock:
             request = RecordedRequest(
                 number=len(self.requests) + 1,
@@ -190,6 +195,8 @@ class FakeTranscribeServer:
                 params=params,
                 signed_for_transcribe="/transcribe/aws4_request" in authorization,
                 received_at=time.monotonic(),
+                access_key=scope["key"] if scope else None,
+                region=scope["region"] if scope else None,
             )
             self.requests.append(request)
             return request
@@ -200,9 +207,10 @@ class FakeTranscribeServer:
 
     # --- the operation ---------------------------------------------------------------------------
 
-    def transcribe_audio(self, params: Mapping[str, Any]) -> dict[str, Any]:
+    def transcribe_audio(self, params: Mapping[str, Any], region: str | None = None) -> dict[str, Any]:
+        """Answer one request signed for ``region`` (the Region whose endpoint was called)."""
         check_request(params)
-        data = self._media_bytes(params["Media"])
+        data = self._media_bytes(params["Media"], region)
         with tempfile.TemporaryDirectory(prefix="fake-transcribe-") as tmp:
             path = Path(tmp) / "media"
             path.write_bytes(data)
@@ -256,7 +264,7 @@ class FakeTranscribeServer:
                 self._recognised[key] = known
         return known
 
-    def _media_bytes(self, media: Mapping[str, Any]) -> bytes:
+    def _media_bytes(self, media: Mapping[str, Any], region: str | None) -> bytes:
         if "MediaBytes" in media:
             data = base64.b64decode(media["MediaBytes"])
             if len(data) > INLINE_LIMIT_BYTES:
@@ -265,6 +273,14 @@ class FakeTranscribeServer:
         bucket, key = _s3_location(media["MediaFileUri"])
         s3 = self._s3()
         try:
+            # The service reads only buckets in the Region it is called in.
+            location = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") or "us-east-1"
+            if region is not None and location != region:
+                raise bad_request(
+                    f"The S3 bucket {bucket} is in {location}; it must be in {region}, "
+                    "the Region of the request.",
+                    "mediaDownloadFailed",
+                )
             size = int(s3.head_object(Bucket=bucket, Key=key)["ContentLength"])
             if size > S3_LIMIT_BYTES:
                 raise bad_request("The audio is larger than the maximum size of 500 MB.", "audioFileTooLarge")
@@ -652,7 +668,7 @@ def _handler_for(server: FakeTranscribeServer) -> type[BaseHTTPRequestHandler]:
                 params = json.loads(body or b"{}")
             except ValueError:
                 params = {}
-            server._record(target, params, self.headers.get("Authorization") or "")
+            recorded = server._record(target, params, self.headers.get("Authorization") or "")
             reply = server._next_reply()
             if reply.delay_seconds:
                 time.sleep(reply.delay_seconds)
@@ -661,7 +677,11 @@ def _handler_for(server: FakeTranscribeServer) -> type[BaseHTTPRequestHandler]:
                 if reply.error or reply.status:
                     code = reply.error or "InternalFailureException"
                     raise ServiceError(code, reply.message, reply.reason)
-                answer = dict(reply.body) if reply.body is not None else server.transcribe_audio(params)
+                answer = (
+                    dict(reply.body)
+                    if reply.body is not None
+                    else server.transcribe_audio(params, recorded.region)
+                )
             except ServiceError as error:
                 self._error(error, reply.status)
                 return

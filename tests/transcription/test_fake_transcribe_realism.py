@@ -101,6 +101,24 @@ def test_audio_the_service_refuses_names_the_reason(service: dict[str, Any], key
     assert (response["Error"]["Code"], response["Reason"]) == ("BadRequestException", reason)
 
 
+def test_a_bucket_in_another_region_than_the_request_is_not_read(service: dict[str, Any]) -> None:
+    elsewhere = boto3.client(
+        "transcribe",
+        endpoint_url=service["server"].endpoint_url,
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+        **{**CREDENTIALS, "region_name": "eu-west-1"},
+    )
+    with pytest.raises(ClientError) as raised:
+        elsewhere.transcribe_audio(Media={"MediaFileUri": URI}, Language="en")
+    response = raised.value.response
+    assert (response["Error"]["Code"], response["Reason"]) == ("BadRequestException", "mediaDownloadFailed")
+    assert "eu-west-1" in response["Error"]["Message"]
+    # The same audio sent inline is transcribed in any Region.
+    tone = (service["folder"] / "tone.mp3").read_bytes()
+    assert "TranscriptResponse" in elsewhere.transcribe_audio(Media={"MediaBytes": tone}, Language="en")
+    assert service["server"].requests[-1].region == "eu-west-1"
+
+
 def test_inline_audio_over_25_mb_is_refused(service: dict[str, Any]) -> None:
     oversized = (service["folder"] / "tone.mp3").read_bytes() + bytes(26_214_400)
     response = refusal(service, Media={"MediaBytes": oversized}, Language="en")

@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import wave
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -25,6 +26,7 @@ from mediascribe.transcription.catalog import model_spec
 from mediascribe.transcription.engine import StoredAudio, StoredAudioEngine
 from mediascribe.transcription.factory import create_engine
 from mediascribe.transcription.models import EngineResult
+from support.aws_profiles import PROFILE_KEY_ID, write_profile
 from support.fake_transcribe import FakeTranscribeServer, Reply
 from support.speech_factory import FEMALE, MALE, Line, SpokenLine, make_speech
 
@@ -281,3 +283,47 @@ def test_the_catalog_plans_amazon_chunks_by_its_own_limits() -> None:
     assert (spec.engine, spec.max_audio_seconds, spec.max_request_bytes) == ("amazon", 3600.0, 500_000_000)
     assert spec.returns_timestamps and spec.returns_speakers and not spec.accepts_prompt
     assert AmazonTranscribeEngine(AmazonOptions(), client=object()).model == spec.name
+
+
+def test_a_named_profile_signs_with_its_own_keys_and_region(
+    server: FakeTranscribeServer, media: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in write_profile(tmp_path, "listener", region="eu-west-1").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_TRANSCRIBE", server.endpoint_url)
+    settings = Settings.from_env(
+        {
+            "TRANSCRIPTION_ENGINE": "amazon",
+            "TRANSCRIPTION_LANGUAGE": "en",
+            "TRANSCRIPTION_AWS_PROFILE": "listener",
+        }
+    )
+    engine = AmazonTranscribeEngine.from_settings(settings)
+    asyncio.run(engine.transcribe_file(media["folder"] / "short.mp3"))
+
+    [request] = server.requests
+    # The process's keys (moto's, here) are not used; the profile's Region is.
+    assert (request.access_key, request.region) == (PROFILE_KEY_ID, "eu-west-1")
+
+
+def test_the_region_setting_overrides_the_profile_and_a_stored_chunk_must_be_in_it(
+    server: FakeTranscribeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in write_profile(tmp_path, "listener", region=REGION).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_TRANSCRIBE", server.endpoint_url)
+    engine = AmazonTranscribeEngine(AmazonOptions(languages=("en",)), profile="listener", region="eu-west-1")
+    with pytest.raises(PermanentTranscriptionError, match="must be in eu-west-1"):
+        transcribe(engine, "short")
+    assert server.requests[0].region == "eu-west-1"
+
+
+def test_an_unknown_profile_is_a_configuration_error_naming_it(
+    server: FakeTranscribeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in write_profile(tmp_path, "listener", region=REGION).items():
+        monkeypatch.setenv(name, value)
+    engine = AmazonTranscribeEngine(AmazonOptions(languages=("en",)), profile="nobody")
+    with pytest.raises(ConfigurationError, match="no AWS profile named 'nobody'"):
+        transcribe(engine, "short")
+    assert server.requests == []

@@ -13,6 +13,7 @@ from mediascribe.errors import ConfigurationError
 from mediascribe.transcription import catalog
 from mediascribe.transcription.catalog import (
     OPENAI_MODELS,
+    chunk_byte_limit,
     ensure_model_usable,
     model_notice,
     model_spec,
@@ -170,3 +171,19 @@ def test_new_settings_come_from_the_environment() -> None:
     for bad in ({"CHUNK_TARGET_SECONDS": "5"}, {"TRANSCRIPTION_RESPONSE_FORMAT": "srt"}):
         with pytest.raises(ConfigurationError):
             Settings.from_env(bad)
+
+
+@pytest.mark.parametrize(
+    ("env", "limit"),
+    [
+        ({"TRANSCRIPTION_ENGINE": "amazon"}, 500 * 1000 * 1000),
+        ({"TRANSCRIPTION_ENGINE": "amazon", "TRANSCRIPTION_AUDIO_DELIVERY": "inline"}, 65_536),
+        ({"TRANSCRIPTION_ENGINE": "openai", "OPENAI_API_KEY": "sk-test"}, 65_536),
+        ({"TRANSCRIPTION_ENGINE": "local"}, 65_536),
+    ],
+)
+def test_only_chunks_the_service_reads_from_s3_outgrow_the_byte_budget(
+    env: dict[str, str], limit: int
+) -> None:
+    settings = Settings.from_env({**env, "MAX_CHUNK_SIZE_BYTES": "65536"})
+    assert chunk_byte_limit(settings, model_spec(settings)) == limit

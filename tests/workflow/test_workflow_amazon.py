@@ -14,10 +14,12 @@ from typing import Any
 
 import psycopg2
 import pytest
+from botocore.httpsession import URLLib3Session
 
 from mediascribe.cli import main
 from mediascribe.transcription.amazon_engine import AmazonOptions, AmazonTranscribeEngine
 from mediascribe.transcription.engine import StoredAudio
+from support.aws_profiles import PROFILE_KEY_ID, write_profile
 from support.fake_transcribe import FakeTranscribeServer
 from support.speech_factory import FEMALE, MALE, Line, SpokenLine, make_speech
 from support.workflow_runs import run_file
@@ -86,8 +88,8 @@ def test_cli_two_speakers_end_to_end_with_turns_within_a_second(
     assert code == 0 and document["status"] == "completed", document
     assert document["result"]["speakers"] == 2
     [request] = transcribe_service.requests
-    media_uri = request.params["Media"]["MediaFileUri"]
-    assert re.fullmatch(r"s3://[a-z0-9.-]+/jobs/[0-9a-f-]+/chunks/00000\.mp3", media_uri), media_uri
+    # A local run's bucket is out of the service's reach: the chunk travels in the request.
+    assert set(request.params["Media"]) == {"MediaBytes"}
     assert request.params["MaxSpeakerLabels"] == 2 and request.params["Language"] == "en"
 
     transcript = json.loads((out / "meeting.json").read_text())
@@ -115,7 +117,10 @@ def test_with_redaction_the_planted_number_and_address_are_nowhere(
     make_speech(tmp_path / "call.mp3", PII_TALK)
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.DEBUG, logger="mediascribe")
-    with make_workflow(TRANSCRIPTION_ENGINE="amazon", TRANSCRIPTION_REDACT_PII="true") as workflow:
+    # As deployed: the service reads each chunk from the bucket.
+    with make_workflow(
+        TRANSCRIPTION_ENGINE="amazon", TRANSCRIPTION_REDACT_PII="true", TRANSCRIPTION_AUDIO_DELIVERY="s3"
+    ) as workflow:
         job_id, status = run_file(workflow, tmp_path / "call.mp3")
         assert status == "SUCCEEDED"
         s3 = workflow.client("s3")
@@ -131,6 +136,8 @@ def test_with_redaction_the_planted_number_and_address_are_nowhere(
     assert PLANTED.search(unredacted.text), unredacted.text
     request = transcribe_service.requests[0].params
     assert request["ContentRedaction"] == {"RedactionType": "PII", "RedactionOutput": "redacted"}
+    media_uri = request["Media"]["MediaFileUri"]
+    assert re.fullmatch(rf"s3://[a-z0-9.-]+/jobs/{job_id}/chunks/00000\.mp3", media_uri), media_uri
     texts = [body.decode("utf-8", "replace") for key, body in stored.items() if not key.endswith(".mp3")]
     transcript = next(body for key, body in stored.items() if key.endswith("transcript.txt")).decode()
     assert "[PII]" in transcript and "welcome" in transcript
@@ -181,3 +188,144 @@ def test_across_chunks_no_speaker_label_names_two_voices(
     assert len(voices) >= 2
     assert all(len(found) == 1 for found in voices.values()), voices
     assert sorted(voices) == sorted(transcript["speakers"])
+
+
+class Reached(Exception):
+    """Raised where a request would leave the process for AWS."""
+
+
+def leaves_the_process(client: Any, call: str, **params: Any) -> bool:
+    """Whether the call reaches botocore's HTTP sender, which moto's answers never do."""
+    try:
+        getattr(client, call)(**params)
+    except Reached:
+        return True
+    except NotImplementedError:  # moto's answer for an operation it lacks
+        return False
+    return False
+
+
+def test_a_local_run_on_the_real_service_leaves_only_transcribe_and_sts_to_aws(
+    make_workflow: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL_TRANSCRIBE", raising=False)
+
+    def send(self: Any, request: Any) -> None:
+        raise Reached(request.url)
+
+    monkeypatch.setattr(URLLib3Session, "send", send)
+    audio = {"Media": {"MediaBytes": b"ID3"}, "Language": "en"}
+    with make_workflow(TRANSCRIPTION_ENGINE="amazon") as workflow:
+        real = {
+            "transcribe": leaves_the_process(workflow.client("transcribe"), "transcribe_audio", **audio),
+            "sts": leaves_the_process(workflow.client("sts"), "get_caller_identity"),
+            "s3": leaves_the_process(workflow.client("s3"), "list_buckets"),
+            "stepfunctions": leaves_the_process(workflow.client("stepfunctions"), "list_state_machines"),
+        }
+    with make_workflow(TRANSCRIPTION_ENGINE="openai") as workflow:
+        real["transcribe (openai run)"] = leaves_the_process(
+            workflow.client("transcribe"), "transcribe_audio", **audio
+        )
+    assert real == {
+        "transcribe": True,
+        "sts": True,
+        "s3": False,
+        "stepfunctions": False,
+        "transcribe (openai run)": False,
+    }
+
+
+@pytest.mark.slow
+def test_cli_reaches_amazon_transcribe_by_profile_with_the_chunk_inline(
+    monkeypatch: pytest.MonkeyPatch,
+    postgres_dsn: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The path of a run against the real service: no endpoint variable, the profile's keys and
+    Region. The profile routes Transcribe to the stand-in, as its ``services`` section allows."""
+    make_speech(tmp_path / "note.mp3", TALK[:2])
+    with FakeTranscribeServer() as service:
+        profile = write_profile(
+            tmp_path, "meeting-room", region="eu-west-1", transcribe_endpoint=service.endpoint_url
+        )
+        for name, value in {**profile, "DATABASE_URL": postgres_dsn, "TRANSCRIPTION_LANGUAGE": "en"}.items():
+            monkeypatch.setenv(name, value)
+        for name in ("AWS_ENDPOINT_URL_TRANSCRIBE", "AWS_PROFILE", "AWS_DEFAULT_REGION", "AWS_REGION"):
+            monkeypatch.delenv(name, raising=False)
+
+        code = main(
+            ["transcribe", str(tmp_path / "note.mp3"), "--engine", "amazon", "--aws-profile", "meeting-room"]
+        )
+        out, err = capsys.readouterr()
+
+    assert code == 0, err
+    assert "welcome" in out and "quarter" in out
+    assert "profile meeting-room, Region eu-west-1" in err
+    [request] = service.requests
+    assert set(request.params["Media"]) == {"MediaBytes"}
+    assert (request.access_key, request.region) == (PROFILE_KEY_ID, "eu-west-1")
+
+
+@pytest.mark.parametrize(
+    ("profile", "flags", "message"),
+    [
+        ({"region": "eu-west-1"}, ["--aws-profile", "nobody"], "no AWS profile named 'nobody'"),
+        ({"region": "eu-west-1", "credentials": False}, [], "has no credentials"),
+        ({}, [], "needs a Region: pass --aws-region"),
+    ],
+)
+def test_cli_says_what_is_missing_for_the_real_service_before_starting(
+    profile: dict[str, Any],
+    flags: list[str],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in write_profile(tmp_path, "default", **profile).items():
+        monkeypatch.setenv(name, value)
+    for name in (
+        "AWS_ENDPOINT_URL_TRANSCRIBE",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_ACCESS_KEY_ID",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "a.mp3").write_bytes(b"ID3")
+
+    code = main(["transcribe", str(tmp_path / "a.mp3"), "--engine", "amazon", *flags])
+
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_refuses_aws_profile_for_another_engine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.mp3").write_bytes(b"ID3")
+    code = main(["transcribe", str(tmp_path / "a.mp3"), "--engine", "local", "--aws-profile", "x"])
+    assert code == 2
+    assert "--aws-profile and --aws-region are for --engine amazon" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_as_deployed_a_chunk_the_service_reads_from_s3_is_not_held_to_the_byte_budget(
+    transcribe_service: FakeTranscribeServer, make_workflow: Any, tmp_path: Path
+) -> None:
+    make_speech(tmp_path / "long.mp3", TALK)
+    # The budget that splits this talk into several inline chunks (previous test).
+    with make_workflow(
+        TRANSCRIPTION_ENGINE="amazon",
+        TRANSCRIPTION_SPEAKERS="2",
+        MAX_CHUNK_SIZE_BYTES="65536",
+        TRANSCRIPTION_AUDIO_DELIVERY="s3",
+    ) as workflow:
+        job_id, status = run_file(workflow, tmp_path / "long.mp3")
+        assert status == "SUCCEEDED"
+        transcript = json.loads(workflow.read_text(f"jobs/{job_id}/transcript.json"))
+
+    [request] = transcribe_service.requests
+    assert set(request.params["Media"]) == {"MediaFileUri"}
+    assert transcript["speakers"] == ["Speaker 1", "Speaker 2"]

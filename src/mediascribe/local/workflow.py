@@ -30,6 +30,7 @@ from mediascribe.local.deferred_imports import defer_moto_batch
 from mediascribe.local.definition import substitute
 from mediascribe.local.lambda_bridge import Handler, InvocationLog, LazyHandlers, route_invocations
 from mediascribe.local.template import TemplateSpec
+from mediascribe.local.transcribe_access import uses_real_transcribe
 from mediascribe.observability import reset_container
 from mediascribe.workflow.runtime import reset_runtimes
 from mediascribe.workflow.start import execution_name
@@ -118,7 +119,16 @@ class LocalWorkflow:
         _forget_containers()
         # As a deployment's migrate function does once: the handlers themselves never migrate.
         migrate(Settings(database_url=self.options.database_url))
-        self._stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+        # The handler environment is in place: it decides which services stay real.
+        services = _real_services(os.environ)
+        self._stack.enter_context(
+            mock_aws(
+                config={
+                    "stepfunctions": {"execute_state_machine": True},
+                    "core": {"mock_credentials": True, "passthrough": {"services": services, "urls": []}},
+                }
+            )
+        )
         self._stack.enter_context(_serialised_start_execution())
         self._stack.enter_context(route_invocations(self.handlers, self.invocations))
         self.client("s3").create_bucket(Bucket=self.options.bucket)
@@ -154,6 +164,8 @@ class LocalWorkflow:
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 "STATE_MACHINE_ARN": None,
+                # No service can read this run's bucket: Amazon Transcribe gets each chunk's bytes.
+                "TRANSCRIPTION_AUDIO_DELIVERY": "inline",
             }
         )
         env.update(self.options.environment)
@@ -301,6 +313,16 @@ class LocalWorkflow:
     def read_text(self, key: str) -> str:
         body: bytes = self.client("s3").get_object(Bucket=self.options.bucket, Key=key)["Body"].read()
         return body.decode("utf-8")
+
+
+def _real_services(environment: Mapping[str, str]) -> list[str]:
+    """The services a run leaves to AWS itself; moto answers every other call.
+
+    With the real Amazon Transcribe that is Transcribe, and STS for a profile that assumes a role.
+    Their client signs with ``TRANSCRIPTION_AWS_PROFILE``'s credentials, never with the stand-in keys
+    the rest of the run uses.
+    """
+    return ["transcribe", "sts"] if uses_real_transcribe(environment) else []
 
 
 def _forget_containers() -> None:

@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ParamValidationError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    NoRegionError,
+    ParamValidationError,
+    ProfileNotFound,
+)
 
 from mediascribe.config import API_REQUEST_LIMIT_BYTES, Settings
 from mediascribe.errors import (
@@ -130,10 +137,18 @@ class AmazonTranscribeEngine:
 
     name = "amazon"
 
-    def __init__(self, options: AmazonOptions, *, client: Any = None, region: str | None = None) -> None:
+    def __init__(
+        self,
+        options: AmazonOptions,
+        *,
+        client: Any = None,
+        profile: str | None = None,
+        region: str | None = None,
+    ) -> None:
         self._options = options
         self._params = options.request()
         self._client = client
+        self._profile = profile
         self._region = region
         self._client_lock = threading.Lock()
         if options.keywords and not options.vocabulary and "VocabularySettings" not in self._params:
@@ -151,7 +166,12 @@ class AmazonTranscribeEngine:
             keywords=settings.transcription_keywords,
             redact_pii=settings.transcription_redact_pii,
         )
-        return cls(options, client=client)
+        return cls(
+            options,
+            client=client,
+            profile=settings.transcription_aws_profile,
+            region=settings.transcription_aws_region,
+        )
 
     def __repr__(self) -> str:
         return f"AmazonTranscribeEngine(options={self._options!r})"
@@ -198,19 +218,32 @@ class AmazonTranscribeEngine:
         return result
 
     def _transcribe_client(self) -> Any:
-        """One client per engine; botocore clients are thread-safe and keep their connection pool."""
+        """One client per engine; botocore clients are thread-safe and keep their connection pool.
+
+        A named profile brings its own credentials: the process's (a Lambda role's, or a local run's
+        stand-in keys) are then not used.
+        """
         with self._client_lock:
             if self._client is None:
                 import boto3
 
-                self._client = boto3.client(
-                    "transcribe",
-                    region_name=self._region,
-                    config=Config(
-                        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
-                        read_timeout=REQUEST_TIMEOUT_SECONDS,
-                    ),
-                )
+                try:
+                    session = boto3.Session(profile_name=self._profile, region_name=self._region)
+                    self._client = session.client(
+                        "transcribe",
+                        config=Config(
+                            retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+                            read_timeout=REQUEST_TIMEOUT_SECONDS,
+                        ),
+                    )
+                except ProfileNotFound:
+                    raise ConfigurationError(
+                        f"TRANSCRIPTION_AWS_PROFILE: no AWS profile named {self._profile!r}"
+                    ) from None
+                except NoRegionError:
+                    raise ConfigurationError(
+                        "Amazon Transcribe needs a Region: set TRANSCRIPTION_AWS_REGION or AWS_REGION"
+                    ) from None
             return self._client
 
 

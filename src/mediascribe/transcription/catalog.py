@@ -180,6 +180,19 @@ def model_spec(settings: Settings) -> ModelSpec:
     return configured_openai_model(settings)
 
 
+def chunk_byte_limit(settings: Settings, spec: ModelSpec) -> int:
+    """The most bytes one chunk may hold.
+
+    A chunk the function sends (an OpenAI upload, inline bytes to Amazon Transcribe) is held to
+    ``MAX_CHUNK_SIZE_BYTES``, under the 25 MiB request limit. A chunk Amazon Transcribe reads from S3
+    itself is held only to the service's own limit, so the hour it accepts is one chunk.
+    """
+    reads_s3 = spec.engine == "amazon" and settings.transcription_audio_delivery == "s3"
+    if reads_s3 and spec.max_request_bytes is not None:
+        return spec.max_request_bytes
+    return settings.max_chunk_size_bytes
+
+
 def configured_openai_model(settings: Settings) -> ModelSpec:
     """TRANSCRIPTION_MODEL's spec with the overrides, whichever engine ``auto`` picks."""
     return _with_overrides(openai_model_spec(settings.openai_model), settings)

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from mediascribe.media.chunks import AudioChunk
 from mediascribe.media.split import split_audio_file
 from mediascribe.storage import JobKeys
-from mediascribe.transcription.catalog import model_spec
+from mediascribe.transcription.catalog import chunk_byte_limit, model_spec
 from mediascribe.transcription.speakers import planning_settings
 from mediascribe.workflow.contracts import ChunkEntry, PrepareRequest, PrepareResult
 from mediascribe.workflow.runtime import Runtime
@@ -39,7 +39,7 @@ def prepare(runtime: Runtime, request: PrepareRequest) -> PrepareResult:
         chunks = asyncio.run(
             split_audio_file(
                 source,
-                settings.max_chunk_size_bytes,
+                chunk_byte_limit(settings, spec),
                 filename,
                 job_id,
                 settings=planning_settings(settings, spec),

@@ -39,7 +39,7 @@ def _transcribe_to_s3(
     runtime: Runtime, keys: JobKeys, index: int, chunk: ChunkEntry, result_key: str
 ) -> None:
     engine = runtime.engine()
-    if isinstance(engine, StoredAudioEngine):
+    if isinstance(engine, StoredAudioEngine) and runtime.settings.transcription_audio_delivery == "s3":
         # The service reads the chunk (checked above to be this job's) from the bucket itself.
         audio = StoredAudio(runtime.store.bucket, chunk.key)
         transcript = asyncio.run(
