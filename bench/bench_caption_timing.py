@@ -89,7 +89,7 @@ async def condition_rows(path: Path, lines: list[SpokenLine], background: str) -
     """Today's captions and speech-timed cues of every engine on one generated file."""
     duration = lines[-1].end + 0.5
     measured: list[tuple[str, str, list[Segment]]] = []
-    with FakeTranscriptionServer(offline_model=True, require_audio=True) as server:
+    with FakeTranscriptionServer(offline_model=True) as server:
         for model in ("gpt-transcribe", "whisper-1"):
             engine = OpenAIEngine(
                 api_key="bench", base_url=server.base_url, model=model, max_retries=0, timeout_seconds=3600

@@ -32,9 +32,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench_jobs import openai_workflow, timed_job
 from mediascribe.config import Settings
 from mediascribe.local.postgres import LocalPostgres
-from mediascribe.local.workflow import LocalOptions, LocalWorkflow
 from mediascribe.media.split import split_audio_file
 from mediascribe.transcription import transcribe_chunks
 from mediascribe.transcription.openai_engine import OpenAIEngine
@@ -42,7 +42,6 @@ from mediascribe.workspace import job_workspace
 from results_file import write_section
 from support.fake_openai import FakeTranscriptionServer
 from support.media_factory import make_speech_like
-from support.paths import TEMPLATE
 
 MAP_CONCURRENCY = 10
 MODEL = "whisper-1"
@@ -90,30 +89,12 @@ def run_chunks(media: Path, latency: float, target: float) -> Run:
 
 def run_workflow(media: Path, database_url: str, latency: float, target: float) -> Run:
     """The whole local workflow, upload event to finished execution."""
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-ttt-") as work,
-        FakeTranscriptionServer(latency_per_audio_second=latency) as fake,
-    ):
-        options = LocalOptions(
-            database_url=database_url,
-            temp_dir=Path(work),
-            map_max_concurrency=MAP_CONCURRENCY,
-            environment={
-                "TRANSCRIPTION_ENGINE": "openai",
-                "OPENAI_API_KEY": "sk-bench",
-                "OPENAI_BASE_URL": fake.base_url,
-                "TRANSCRIPTION_MODEL": MODEL,
-                "CHUNK_TARGET_SECONDS": f"{target:g}",
-            },
-        )
-        with LocalWorkflow(TEMPLATE, options) as workflow:
-            key = workflow.upload(media, f"uploads/ttt-{target:g}/{media.name}")
-            started = time.perf_counter()
-            job_id = workflow.deliver_upload_event(key)["jobs"][0]["job_id"]
-            outcome = workflow.wait(workflow.execution_arn(job_id), poll_seconds=0.05)
-            wall = time.perf_counter() - started
-        if outcome.status != "SUCCEEDED":
-            raise RuntimeError(f"benchmark job ended {outcome.status}: {outcome.cause}")
+    with FakeTranscriptionServer(latency_per_audio_second=latency) as fake:
+        environment = {"TRANSCRIPTION_MODEL": MODEL, "CHUNK_TARGET_SECONDS": f"{target:g}"}
+        with openai_workflow(
+            database_url, fake, concurrency=MAP_CONCURRENCY, environment=environment
+        ) as workflow:
+            _, wall = timed_job(workflow, media, f"uploads/ttt-{target:g}/{media.name}")
         return checked_run(fake, target, wall)
 
 

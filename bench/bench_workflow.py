@@ -18,16 +18,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_jobs import openai_workflow, timed_job
 from mediascribe.config import Settings
 from mediascribe.local.postgres import LocalPostgres
-from mediascribe.local.workflow import LocalOptions, LocalWorkflow
 from mediascribe.media.probe import probe_media
 from mediascribe.media.split import split_audio_file
 from mediascribe.workspace import job_workspace
 from results_file import write_section
 from support.fake_openai import FakeTranscriptionServer
 from support.media_factory import make_speech_like
-from support.paths import TEMPLATE
 
 STAGES = ("Probe media", "Prepare audio", "Transcribe chunks", "Finalize transcript")
 LONG_SECONDS = 3600.0
@@ -58,28 +57,10 @@ def run_workflow(
     concurrency: int,
 ) -> tuple[float, dict[str, float], int]:
     """One job end to end; returns (wall seconds from upload event to finished, stages, chunks)."""
-    with tempfile.TemporaryDirectory(prefix="bench-work-") as work:
-        options = LocalOptions(
-            database_url=database_url,
-            temp_dir=Path(work),
-            map_max_concurrency=concurrency,
-            environment={
-                "TRANSCRIPTION_ENGINE": "openai",
-                "OPENAI_API_KEY": "sk-bench",
-                "OPENAI_BASE_URL": fake.base_url,
-                **environment,
-            },
-        )
-        with LocalWorkflow(TEMPLATE, options) as workflow:
-            key = workflow.upload(media, f"uploads/concurrency-{concurrency}/{media.name}")
-            started = time.perf_counter()
-            job_id = workflow.deliver_upload_event(key)["jobs"][0]["job_id"]
-            outcome = workflow.wait(workflow.execution_arn(job_id), poll_seconds=0.05)
-            wall = time.perf_counter() - started
-            if outcome.status != "SUCCEEDED":
-                raise RuntimeError(f"benchmark job ended {outcome.status}: {outcome.cause}")
-            history = workflow.history(outcome.execution_arn)
-            chunks = len(outcome.output["audio"]["results"])
+    with openai_workflow(database_url, fake, concurrency=concurrency, environment=environment) as workflow:
+        outcome, wall = timed_job(workflow, media, f"uploads/concurrency-{concurrency}/{media.name}")
+        history = workflow.history(outcome.execution_arn)
+        chunks = len(outcome.output["audio"]["results"])
     return wall, stage_seconds(history), chunks
 
 

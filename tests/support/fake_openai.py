@@ -124,8 +124,10 @@ ReplySource = Iterable[Reply] | Callable[[RecordedRequest], Reply | None]
 
 
 def measured_duration(request: RecordedRequest) -> float:
-    """The upload's real duration; stand-in bytes that are not audio count as 10 s."""
-    return 10.0 if request.audio_seconds is None else request.audio_seconds
+    """The upload's real duration (uploads that are not audio are refused before any answer)."""
+    if request.audio_seconds is None:
+        raise ValueError(f"{request.filename} is not audio; the request should have been refused")
+    return request.audio_seconds
 
 
 # The stand-in's own scratch files carry this prefix, so audits of the workflow's files can tell them apart.
@@ -190,7 +192,7 @@ def text_from_filename(request: RecordedRequest) -> str:
 
 
 def text_from_marker(request: RecordedRequest) -> str:
-    """Transcript text embedded in the upload after ``TEXT:`` (generated stand-in audio files)."""
+    """Transcript text written after the audio, on a line starting ``TEXT:`` (tests' chunk files)."""
     marker = request.file_bytes.find(b"TEXT:")
     if marker < 0:
         return text_from_filename(request)
@@ -217,14 +219,12 @@ class FakeTranscriptionServer:
         seed: int | None = None,
         latency_per_audio_second: float = 0.0,
         offline_model: bool = False,
-        require_audio: bool = False,
         extra_models: Mapping[str, ApiModel] | None = None,
     ) -> None:
         """``latency_per_audio_second`` adds that many seconds per second of uploaded audio.
         ``offline_model`` answers with what the real offline Whisper model hears in the upload.
-        ``require_audio`` refuses uploads that are not decodable audio, as the API does (off for the
-        tests that send stand-in bytes). ``extra_models`` serves more model names, as a self-hosted
-        OpenAI-compatible server does."""
+        Uploads that are not decodable audio are refused, as the API does. ``extra_models`` serves more
+        model names, as a self-hosted OpenAI-compatible server does."""
         self._callable = replies if callable(replies) else None
         self._queue: deque[Reply] = deque() if callable(replies) or replies is None else deque(replies)
         self._latency = latency
@@ -235,7 +235,6 @@ class FakeTranscriptionServer:
         self._random = random.Random(seed)
         self._per_audio_second = latency_per_audio_second
         self._offline_model = offline_model
-        self._require_audio = require_audio
         self.models: dict[str, ApiModel] = API_MODELS | dict(extra_models or {})
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -401,8 +400,6 @@ class FakeTranscriptionServer:
     def _audio_error(self, request: RecordedRequest, spec: ApiModel) -> Reply | None:
         seconds = request.audio_seconds
         if seconds is None:
-            if not self._require_audio:
-                return None
             return _error_reply(
                 400,
                 "Audio file might be corrupted or unsupported",

@@ -128,10 +128,10 @@ def test_a_request_over_25_mb_gets_413(tmp_path: Path) -> None:
     assert said(error).startswith("Maximum content size limit (26214400) exceeded")
 
 
-def test_undecodable_audio_is_refused_when_audio_is_required(tmp_path: Path) -> None:
+def test_undecodable_audio_is_refused(tmp_path: Path) -> None:
     junk = tmp_path / "junk.mp3"
     junk.write_bytes(b"not audio at all" * 100)
-    with FakeTranscriptionServer(require_audio=True) as server:
+    with FakeTranscriptionServer() as server:
         error = refusal(server, junk, model="gpt-transcribe")
     assert said(error) == "Audio file might be corrupted or unsupported"
 

@@ -21,16 +21,23 @@ from mediascribe.transcription.catalog import OPENAI_MODELS
 from mediascribe.transcription.local_engine import LocalWhisperEngine
 from mediascribe.transcription.openai_engine import OpenAIEngine
 from support.fake_openai import FakeTranscriptionServer, Reply, error_reply
+from support.media_factory import make_audio
 
 API_KEY = "sk-test-0123456789abcdef"
 # Tells the SDK to wait 10 ms before retrying, keeping retry tests fast without changing their logic.
 FAST_RETRY = {"retry-after-ms": "10"}
 
 
+@pytest.fixture(scope="module")
+def tone(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return make_audio(tmp_path_factory.mktemp("tone") / "tone.mp3", 10.0).read_bytes()
+
+
 @pytest.fixture
-def chunk(tmp_path: Path) -> Path:
+def chunk(tmp_path: Path, tone: bytes) -> Path:
+    """Real audio, as the API accepts nothing else, ending in bytes that look like a form boundary."""
     path = tmp_path / "talk_audio_0.mp3"
-    path.write_bytes(b"ID3\x04\x00" + bytes(range(256)) * 40 + b"\r\n--not-a-boundary\r\n\x00\xff")
+    path.write_bytes(tone + b"\r\n--not-a-boundary\r\n\x00\xff")
     return path
 
 
@@ -49,8 +56,8 @@ async def test_success_returns_text_segments_and_duration(server, chunk):
     result = await engine_for(server, model="whisper-1").transcribe_file(chunk)
 
     assert result.text == "Transcript of talk_audio_0.mp3."
-    assert [(s.start, s.end) for s in result.segments] == [(0.0, 10.0)]
-    assert result.duration_seconds == 10.0
+    assert [(s.start, s.end) for s in result.segments] == [(0.0, pytest.approx(10.0, abs=0.1))]
+    assert result.duration_seconds == pytest.approx(10.0, abs=0.1)
     (request,) = server.requests
     assert request.authorized
     assert request.model == "whisper-1"

@@ -14,17 +14,23 @@ from mediascribe.transcription import assemble_transcript, transcribe_chunk, tra
 from mediascribe.transcription.models import EngineResult
 from mediascribe.transcription.openai_engine import OpenAIEngine
 from support.fake_openai import FakeTranscriptionServer, Reply, error_reply, text_from_marker
+from support.media_factory import make_audio
 
 API_KEY = "sk-runner-test"
 
 
-def make_chunks(directory: Path, count: int, *, seconds: float = 10.0) -> list[AudioChunk]:
-    """Stand-in chunk files whose content names the words the fake server should 'hear'."""
+@pytest.fixture(scope="module")
+def tone(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return make_audio(tmp_path_factory.mktemp("tone") / "tone.mp3", 2.0).read_bytes()
+
+
+def make_chunks(directory: Path, count: int, tone: bytes, *, seconds: float = 10.0) -> list[AudioChunk]:
+    """Chunk files of real audio, each ending in a line that names the words the fake server 'hears'."""
     chunks = []
     for index in range(count):
         name = chunk_name("talk", index)
         path = directory / name
-        path.write_bytes(b"ID3\x04\x00fake mp3 TEXT:Words of chunk %d.\n" % index)
+        path.write_bytes(tone + b"\nTEXT:Words of chunk %d.\n" % index)
         chunks.append(AudioChunk(index, path, name, path.stat().st_size, index * seconds, seconds))
     return chunks
 
@@ -60,8 +66,8 @@ class ObservingEngine:
         return result
 
 
-async def test_out_of_order_completion_is_returned_and_joined_in_index_order(tmp_path):
-    chunks = make_chunks(tmp_path, 8)
+async def test_out_of_order_completion_is_returned_and_joined_in_index_order(tmp_path, tone):
+    chunks = make_chunks(tmp_path, 8, tone)
     with FakeTranscriptionServer(text_for=text_from_marker, latency=(0.0, 0.4), seed=11) as server:
         engine = ObservingEngine(engine_for(server))
         results = await transcribe_chunks(engine, list(reversed(chunks)), max_concurrency=8)
@@ -75,8 +81,8 @@ async def test_out_of_order_completion_is_returned_and_joined_in_index_order(tmp
     assert server.max_in_flight > 1
 
 
-async def test_concurrency_is_bounded(tmp_path):
-    chunks = make_chunks(tmp_path, 6)
+async def test_concurrency_is_bounded(tmp_path, tone):
+    chunks = make_chunks(tmp_path, 6, tone)
     with FakeTranscriptionServer(latency=0.2) as server:
         results = await transcribe_chunks(engine_for(server), chunks, max_concurrency=2)
 
@@ -85,8 +91,8 @@ async def test_concurrency_is_bounded(tmp_path):
     assert server.max_in_flight == 2
 
 
-async def test_one_failure_cancels_the_rest_and_raises_the_typed_error(tmp_path):
-    chunks = make_chunks(tmp_path, 5)
+async def test_one_failure_cancels_the_rest_and_raises_the_typed_error(tmp_path, tone):
+    chunks = make_chunks(tmp_path, 5, tone)
 
     def replies(request):
         if request.filename == chunks[2].name:
@@ -102,16 +108,16 @@ async def test_one_failure_cancels_the_rest_and_raises_the_typed_error(tmp_path)
     assert sorted(engine.cancelled) == sorted(c.name for i, c in enumerate(chunks) if i != 2)
 
 
-async def test_duplicate_indexes_are_refused_before_any_request(tmp_path):
-    chunk = make_chunks(tmp_path, 1)[0]
+async def test_duplicate_indexes_are_refused_before_any_request(tmp_path, tone):
+    chunk = make_chunks(tmp_path, 1, tone)[0]
     with FakeTranscriptionServer() as server:
         with pytest.raises(ChunkVerificationError, match="duplicate"):
             await transcribe_chunks(engine_for(server), [chunk, chunk], max_concurrency=2)
         assert server.request_count == 0
 
 
-async def test_single_chunk_carries_offset_engine_and_chunk_duration_for_text_only_models(tmp_path):
-    chunk = make_chunks(tmp_path, 3)[2]
+async def test_single_chunk_carries_offset_engine_and_chunk_duration_for_text_only_models(tmp_path, tone):
+    chunk = make_chunks(tmp_path, 3, tone)[2]
     with FakeTranscriptionServer(text_for=text_from_marker) as server:
         engine = engine_for(server, model="gpt-4o-mini-transcribe")
         result = await transcribe_chunk(engine, 2, chunk.path, 20.0, duration_seconds=9.5)

@@ -25,7 +25,7 @@ GAPS = [0.4, 1.1, 0.6, 1.4, 0.8]
 
 @pytest.fixture(scope="module")
 def server():
-    with FakeTranscriptionServer(offline_model=True, require_audio=True) as running:
+    with FakeTranscriptionServer(offline_model=True) as running:
         yield running
 
 
