@@ -96,6 +96,14 @@ def test_input_over_the_models_context_is_a_permanent_validation_error() -> None
     assert not isinstance(raised.value, RetryableNotesError)
 
 
+def test_an_inference_profile_works_from_a_region_of_its_geography_only() -> None:
+    with FakeBedrockServer() as server:
+        # The stand-in client signs for eu-west-1.
+        assert write_notes(MEETING, bedrock_model(server, model="eu.amazon.nova-micro-v1:0")).title
+        with pytest.raises(NotesError, match="model identifier is invalid"):
+            write_notes(MEETING, bedrock_model(server, model="us.amazon.nova-micro-v1:0"))
+
+
 def test_unknown_or_denied_models_say_so() -> None:
     with FakeBedrockServer(denied=frozenset({"amazon.nova-micro-v1:0"})) as server:
         with pytest.raises(NotesError, match="no access to Bedrock model"):

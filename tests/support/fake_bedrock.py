@@ -36,7 +36,18 @@ MODELS = {
 }
 _PATH = re.compile(r"^/model/(?P<model>[^/]+)/converse$")
 _TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-_PROFILE = re.compile(r"^(us|eu|apac|us-gov|jp|au|global)\.")
+_PROFILE = re.compile(r"^(us-gov|us|eu|apac|jp|au|ca|global)\.")
+# The source Regions of each geography's profiles (by Region name prefix).
+_GEOGRAPHY_REGIONS = {
+    "us": ("us-east-", "us-west-"),
+    "us-gov": ("us-gov-",),
+    "eu": ("eu-",),
+    "apac": ("ap-",),
+    "jp": ("ap-northeast-1", "ap-northeast-3"),
+    "au": ("ap-southeast-2", "ap-southeast-4"),
+    "ca": ("ca-",),
+}
+_REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/bedrock/aws4_request")
 
 
 class FakeBedrockServer:
@@ -78,11 +89,13 @@ class FakeBedrockServer:
 
     # -- answering --------------------------------------------------------------------------------
 
-    def converse(self, model_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], str | None]:
-        """(status, body, error type) for one Converse request."""
+    def converse(
+        self, model_id: str, body: dict[str, Any], region: str | None = None
+    ) -> tuple[int, dict[str, Any], str | None]:
+        """(status, body, error type) for one Converse request signed for ``region``."""
         base_id = _PROFILE.sub("", model_id)
         model = self.models.get(base_id)
-        if model is None:
+        if model is None or not _profile_serves(model_id, region):
             return _error(400, "ValidationException", "The provided model identifier is invalid.")
         if base_id in self.denied:
             return _error(
@@ -103,6 +116,17 @@ class FakeBedrockServer:
             return _error(400, "ValidationException", "Input is too long for requested model.")
         turn = self.script.answer(model_id, system, user)
         return 200, _response(turn, body, input_tokens), None
+
+
+def _profile_serves(model_id: str, region: str | None) -> bool:
+    """An inference profile is called from a Region of its geography (``global`` from any)."""
+    found = _PROFILE.match(model_id)
+    if found is None or region is None:
+        return True
+    geography = found.group(1)
+    if geography == "global":
+        return True
+    return any(region.startswith(prefix) for prefix in _GEOGRAPHY_REGIONS[geography])
 
 
 def _request_problem(body: dict[str, Any], model: BedrockModel) -> str | None:
@@ -206,8 +230,11 @@ def _handler_for(server: FakeBedrockServer) -> type[BaseHTTPRequestHandler]:
                 )
             else:
                 try:
+                    scope = _REGION.search(self.headers.get("Authorization", ""))
                     status, payload, code = server.converse(
-                        urllib.parse.unquote(match.group("model")), json.loads(body or b"{}")
+                        urllib.parse.unquote(match.group("model")),
+                        json.loads(body or b"{}"),
+                        scope["region"] if scope else None,
                     )
                 except _ScriptedError as exc:
                     status, payload, code = _error(exc.turn.status, exc.turn.code, exc.turn.message)

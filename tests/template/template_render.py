@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 NO_VALUE = object()
+_SYMBOLIC = re.compile(r"<[^>]+>|\$\{")
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,29 @@ class Rendered:
             return self.parameters[name]
         return f"<{name}>"
 
-    def _sub(self, pattern: str) -> str:
-        """Parameters substituted; pseudo parameters and resource references stay ``${...}``."""
-        return re.sub(
-            r"\$\{([A-Za-z0-9]+)\}",
-            lambda m: str(self.parameters.get(m.group(1), m.group(0))),
-            pattern,
-        )
+    def _sub(self, argument: str | list[Any]) -> str:
+        """Parameters and the given variables substituted; pseudo parameters and resource references
+        stay ``${...}``."""
+        pattern, variables = (argument, {}) if isinstance(argument, str) else argument
+        given = {name: self.value(item) for name, item in variables.items()}
+        # A variable only the deployment knows (a piece of the stack id) stays ``${Name}`` too.
+        values = {**self.parameters, **{name: v for name, v in given.items() if isinstance(v, str | int)}}
+        return re.sub(r"\$\{([A-Za-z0-9]+)\}", lambda m: str(values.get(m.group(1), m.group(0))), pattern)
+
+    def _split(self, argument: list[Any]) -> Any:
+        """A string the parameters decide, split; one that holds a value only the deployment knows
+        (``<AWS::StackId>``, ``${AWS::Region}``) stays symbolic."""
+        delimiter, source = argument[0], self.value(argument[1])
+        if isinstance(source, str) and not _SYMBOLIC.search(source):
+            return source.split(delimiter)
+        return {"Fn::Split": [delimiter, source]}
+
+    def _select(self, argument: list[Any]) -> Any:
+        """An item of a list the parameters decide; a list only the deployment knows stays symbolic."""
+        index, items = self.value(argument[0]), self.value(argument[1])
+        if isinstance(items, list) and str(index).isdigit() and int(index) < len(items):
+            return items[int(index)]
+        return {"Fn::Select": [index, items]}
 
     def _if(self, argument: list[Any]) -> Any:
         condition, when_true, when_false = argument
@@ -112,5 +129,7 @@ _FUNCTIONS = {
     "Fn::Join": lambda r, a: a[0].join(str(item) for item in r.value(a[1])),
     "Fn::EachMemberEquals": lambda r, a: all(item == r.value(a[1]) for item in r.value(a[0])),
     "Fn::GetAtt": lambda r, a: f"<{'.'.join(a) if isinstance(a, list) else a}>",
-    "Fn::Sub": lambda r, a: r._sub(a if isinstance(a, str) else a[0]),
+    "Fn::Sub": lambda r, a: r._sub(a),
+    "Fn::Split": lambda r, a: r._split(a),
+    "Fn::Select": lambda r, a: r._select(a),
 }

@@ -11,6 +11,7 @@ below see exactly the structure CloudFormation receives.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -144,6 +145,10 @@ def resource_is_too_wide(resource: Any) -> bool:
     """
     text = literal_text(resource)
     if text is None or "*" not in text:
+        return False
+    # Every Region, one named resource (a model an inference profile may route to): that is narrow.
+    fields = re.sub(r"\$\{[^}]*\}", "v", text).split(":", 5)
+    if len(fields) == 6 and fields[3] == "*" and "*" not in fields[4] + fields[5]:
         return False
     # What the first wildcard may stand for decides: ``${WorkPrefix}*/chunks/*`` is within one prefix.
     scope = text.split("*", 1)[0].rsplit(":", 1)[-1]

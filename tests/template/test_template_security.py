@@ -57,7 +57,7 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "FinalizeTranscriptFunction": {"BucketListPolicy", "WorkReadPolicy", "WorkWritePolicy", "db"},
     "MarkJobSkippedFunction": {"db"},
     "MarkJobFailedFunction": {"db"},
-    "WriteNotesFunction": {"WorkReadPolicy", "db", "openai", "InvokeNotesModel"},
+    "WriteNotesFunction": {"WorkReadPolicy", "db", "openai", "InvokeNotesModel", "InvokeNotesProfile"},
     "MigrateDatabaseFunction": {"db", "MasterSecretReadPolicy"},
 }
 
