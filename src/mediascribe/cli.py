@@ -82,13 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     transcribe.add_argument(
         "--aws-profile",
         metavar="NAME",
-        help="with --engine amazon: the AWS profile whose credentials call Amazon Transcribe (default: "
-        "AWS_PROFILE, else default); the rest of the run stays local",
+        help="with --engine amazon or NOTES_PROVIDER=bedrock: the AWS profile whose credentials call "
+        "Amazon Transcribe and Bedrock (default: AWS_PROFILE, else default); the rest of the run stays local",
     )
     transcribe.add_argument(
         "--aws-region",
         metavar="REGION",
-        help="with --engine amazon: the Region to call (default: the profile's)",
+        help="the Region Amazon Transcribe and Bedrock are called in (default: the profile's)",
     )
     transcribe.add_argument("--model", metavar="M", help="OpenAI model name (default gpt-transcribe)")
     transcribe.add_argument(
@@ -486,32 +486,34 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
         environment["TRANSCRIPTION_MODEL"] = args.model
     if args.max_chunk_size:
         environment["MAX_CHUNK_SIZE_BYTES"] = str(args.max_chunk_size)
-    environment.update(_transcribe_access(args, {**os.environ, **environment}))
+    environment.update(_aws_access(args, {**os.environ, **environment}))
     return environment
 
 
-def _transcribe_access(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, str]:
-    """For the real Amazon Transcribe: the profile and Region its client uses, checked before the run."""
-    from mediascribe.local.transcribe_access import resolve_access, uses_real_transcribe
+def _aws_access(args: argparse.Namespace, environ: dict[str, str]) -> dict[str, str]:
+    """For the real Amazon Transcribe or Bedrock: the profile and Region their clients use, checked
+    before the run."""
+    from mediascribe.local.aws_access import SERVICE_NAMES, real_services, resolve_access
 
     asked = {
         name: value
         for name, value in (
-            ("TRANSCRIPTION_AWS_PROFILE", args.aws_profile),
-            ("TRANSCRIPTION_AWS_REGION", args.aws_region),
+            ("MEDIASCRIBE_AWS_PROFILE", args.aws_profile),
+            ("MEDIASCRIBE_AWS_REGION", args.aws_region),
         )
         if value
     }
-    if asked and environ.get("TRANSCRIPTION_ENGINE") != "amazon":
-        raise ConfigurationError("--aws-profile and --aws-region are for --engine amazon")
-    if not uses_real_transcribe(environ):
+    on_aws = environ.get("TRANSCRIPTION_ENGINE") == "amazon" or environ.get("NOTES_PROVIDER") == "bedrock"
+    if asked and not on_aws:
+        raise ConfigurationError(
+            "--aws-profile and --aws-region are for --engine amazon or NOTES_PROVIDER=bedrock"
+        )
+    services = real_services(environ)
+    if not services:
         return asked
     access = resolve_access(environ, profile=args.aws_profile, region=args.aws_region)
-    print(
-        f"Amazon Transcribe: profile {access.profile}, Region {access.region}; "
-        "each chunk is sent in its request (at most 25 MiB)",
-        file=sys.stderr,
-    )
+    names = " and ".join(SERVICE_NAMES[service] for service in services)
+    print(f"{names}: profile {access.profile}, Region {access.region}", file=sys.stderr)
     return access.environment()
 
 

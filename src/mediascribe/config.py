@@ -75,11 +75,8 @@ class Settings:
     transcription_redact_pii: bool = False
     # How a chunk reaches Amazon Transcribe: "s3", the service reads it from the bucket (a deployment);
     # "inline", the function sends its bytes (at most 25 MiB, which every chunk is), for a bucket the
-    # service cannot read, such as a local run's. The profile and Region are the Transcribe client's,
-    # when they are not the process's own (a local run against the real service).
+    # service cannot read, such as a local run's.
     transcription_audio_delivery: AudioDeliveryChoice = "s3"
-    transcription_aws_profile: str | None = None
-    transcription_aws_region: str | None = None
 
     # Notes (title, summary, chapters, action items) after the transcript; "off" skips the step.
     # NOTES_MODEL empty: the provider's default (see docs/notes.md).
@@ -115,6 +112,10 @@ class Settings:
     api_admin_principals: tuple[str, ...] = ()
     # Client side: the deployed jobs API the CLI's submit/status/retry talk to (the JobsApiUrl output).
     api_url: str | None = None
+    # The profile and Region of the services called by name (Amazon Transcribe, Bedrock) when they are
+    # not the process's own: a local run against the real services (see ``aws_clients``).
+    aws_profile: str | None = None
+    aws_region: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -192,6 +193,8 @@ _ENV_NAMES = {
     "openai_model": "TRANSCRIPTION_MODEL",
     "bucket_name": "MEDIA_BUCKET",
     "api_url": "MEDIASCRIBE_API_URL",
+    "aws_profile": "MEDIASCRIBE_AWS_PROFILE",
+    "aws_region": "MEDIASCRIBE_AWS_REGION",
 }
 
 

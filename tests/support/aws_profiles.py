@@ -1,11 +1,12 @@
 """AWS profiles in a throwaway configuration, as a user's ``~/.aws`` holds them.
 
-A profile may route Amazon Transcribe to a stand-in through botocore's ``services`` section, so a
-test reaches it exactly as a real run reaches the service: by profile, with no endpoint variable.
+A profile may route services to stand-ins through botocore's ``services`` section, so a test reaches
+them exactly as a real run reaches the services: by profile, with no endpoint variable.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 PROFILE_KEY_ID = "AKIAPROFILEEXAMPLE01"
@@ -17,20 +18,19 @@ def write_profile(
     *,
     region: str | None = None,
     credentials: bool = True,
-    transcribe_endpoint: str | None = None,
+    endpoints: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Write profile ``name``; returns the variables that make botocore read this configuration."""
+    """Write profile ``name``; returns the variables that make botocore read this configuration.
+
+    ``endpoints`` maps botocore's key of a service (``transcribe``, ``bedrock_runtime``) to a stand-in.
+    """
     config = [f"[profile {name}]" if name != "default" else "[default]"]
     if region:
         config.append(f"region = {region}")
-    if transcribe_endpoint:
-        config += [
-            "services = stand-in",
-            "",
-            "[services stand-in]",
-            "transcribe =",
-            f"  endpoint_url = {transcribe_endpoint}",
-        ]
+    if endpoints:
+        config += ["services = stand-ins", "", "[services stand-ins]"]
+        for service, url in endpoints.items():
+            config += [f"{service} =", f"  endpoint_url = {url}"]
     secrets = [f"[{name}]", f"aws_access_key_id = {PROFILE_KEY_ID}", "aws_secret_access_key = profile-secret"]
     (folder / "config").write_text("\n".join(config) + "\n")
     (folder / "credentials").write_text("\n".join(secrets) + "\n" if credentials else "")

@@ -295,7 +295,7 @@ def test_a_named_profile_signs_with_its_own_keys_and_region(
         {
             "TRANSCRIPTION_ENGINE": "amazon",
             "TRANSCRIPTION_LANGUAGE": "en",
-            "TRANSCRIPTION_AWS_PROFILE": "listener",
+            "MEDIASCRIBE_AWS_PROFILE": "listener",
         }
     )
     engine = AmazonTranscribeEngine.from_settings(settings)

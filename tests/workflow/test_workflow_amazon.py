@@ -205,7 +205,7 @@ def leaves_the_process(client: Any, call: str, **params: Any) -> bool:
     return False
 
 
-def test_a_local_run_on_the_real_service_leaves_only_transcribe_and_sts_to_aws(
+def test_a_local_run_leaves_only_the_real_services_it_uses_and_sts_to_aws(
     make_workflow: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("AWS_ENDPOINT_URL_TRANSCRIBE", raising=False)
@@ -215,6 +215,7 @@ def test_a_local_run_on_the_real_service_leaves_only_transcribe_and_sts_to_aws(
 
     monkeypatch.setattr(URLLib3Session, "send", send)
     audio = {"Media": {"MediaBytes": b"ID3"}, "Language": "en"}
+    chat = {"modelId": "amazon.nova-micro-v1:0", "messages": [{"role": "user", "content": [{"text": "hi"}]}]}
     with make_workflow(TRANSCRIPTION_ENGINE="amazon") as workflow:
         real = {
             "transcribe": leaves_the_process(workflow.client("transcribe"), "transcribe_audio", **audio),
@@ -226,12 +227,26 @@ def test_a_local_run_on_the_real_service_leaves_only_transcribe_and_sts_to_aws(
         real["transcribe (openai run)"] = leaves_the_process(
             workflow.client("transcribe"), "transcribe_audio", **audio
         )
+        real["bedrock (notes off)"] = leaves_the_process(
+            workflow.client("bedrock-runtime"), "converse", **chat
+        )
+    monkeypatch.delenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", raising=False)
+    with make_workflow(TRANSCRIPTION_ENGINE="openai", NOTES_PROVIDER="bedrock") as workflow:
+        real["bedrock (notes on Bedrock)"] = leaves_the_process(
+            workflow.client("bedrock-runtime"), "converse", **chat
+        )
+        real["transcribe (notes on Bedrock)"] = leaves_the_process(
+            workflow.client("transcribe"), "transcribe_audio", **audio
+        )
     assert real == {
         "transcribe": True,
         "sts": True,
         "s3": False,
         "stepfunctions": False,
         "transcribe (openai run)": False,
+        "bedrock (notes off)": False,
+        "bedrock (notes on Bedrock)": True,
+        "transcribe (notes on Bedrock)": False,
     }
 
 
@@ -247,7 +262,7 @@ def test_cli_reaches_amazon_transcribe_by_profile_with_the_chunk_inline(
     make_speech(tmp_path / "note.mp3", TALK[:2])
     with FakeTranscribeServer() as service:
         profile = write_profile(
-            tmp_path, "meeting-room", region="eu-west-1", transcribe_endpoint=service.endpoint_url
+            tmp_path, "meeting-room", region="eu-west-1", endpoints={"transcribe": service.endpoint_url}
         )
         for name, value in {**profile, "DATABASE_URL": postgres_dsn, "TRANSCRIPTION_LANGUAGE": "en"}.items():
             monkeypatch.setenv(name, value)
@@ -272,7 +287,7 @@ def test_cli_reaches_amazon_transcribe_by_profile_with_the_chunk_inline(
     [
         ({"region": "eu-west-1"}, ["--aws-profile", "nobody"], "no AWS profile named 'nobody'"),
         ({"region": "eu-west-1", "credentials": False}, [], "has no credentials"),
-        ({}, [], "needs a Region: pass --aws-region"),
+        ({}, [], "need a Region: pass --aws-region"),
     ],
 )
 def test_cli_says_what_is_missing_for_the_real_service_before_starting(

@@ -26,11 +26,11 @@ from typing import Any
 from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError
 from mediascribe.jobs.connect import clear_executor_cache, migrate
+from mediascribe.local.aws_access import real_services
 from mediascribe.local.deferred_imports import defer_moto_batch
 from mediascribe.local.definition import substitute
 from mediascribe.local.lambda_bridge import Handler, InvocationLog, LazyHandlers, route_invocations
 from mediascribe.local.template import TemplateSpec
-from mediascribe.local.transcribe_access import uses_real_transcribe
 from mediascribe.observability import reset_container
 from mediascribe.workflow.runtime import reset_runtimes
 from mediascribe.workflow.start import execution_name
@@ -316,13 +316,11 @@ class LocalWorkflow:
 
 
 def _real_services(environment: Mapping[str, str]) -> list[str]:
-    """The services a run leaves to AWS itself; moto answers every other call.
-
-    With the real Amazon Transcribe that is Transcribe, and STS for a profile that assumes a role.
-    Their client signs with ``TRANSCRIPTION_AWS_PROFILE``'s credentials, never with the stand-in keys
-    the rest of the run uses.
-    """
-    return ["transcribe", "sts"] if uses_real_transcribe(environment) else []
+    """The services a run leaves to AWS itself (and STS, for a profile that assumes a role); moto
+    answers every other call. Their clients sign with ``MEDIASCRIBE_AWS_PROFILE``'s credentials,
+    never with the stand-in keys the rest of the run uses."""
+    services = real_services(environment)
+    return [*services, "sts"] if services else []
 
 
 def _forget_containers() -> None:

@@ -21,15 +21,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    NoCredentialsError,
-    NoRegionError,
-    ParamValidationError,
-    ProfileNotFound,
-)
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ParamValidationError
 
+from mediascribe.aws_clients import service_client
 from mediascribe.config import API_REQUEST_LIMIT_BYTES, Settings
 from mediascribe.errors import (
     ConfigurationError,
@@ -169,8 +163,8 @@ class AmazonTranscribeEngine:
         return cls(
             options,
             client=client,
-            profile=settings.transcription_aws_profile,
-            region=settings.transcription_aws_region,
+            profile=settings.aws_profile,
+            region=settings.aws_region,
         )
 
     def __repr__(self) -> str:
@@ -218,32 +212,18 @@ class AmazonTranscribeEngine:
         return result
 
     def _transcribe_client(self) -> Any:
-        """One client per engine; botocore clients are thread-safe and keep their connection pool.
-
-        A named profile brings its own credentials: the process's (a Lambda role's, or a local run's
-        stand-in keys) are then not used.
-        """
+        """One client per engine; botocore clients are thread-safe and keep their connection pool."""
         with self._client_lock:
             if self._client is None:
-                import boto3
-
-                try:
-                    session = boto3.Session(profile_name=self._profile, region_name=self._region)
-                    self._client = session.client(
-                        "transcribe",
-                        config=Config(
-                            retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
-                            read_timeout=REQUEST_TIMEOUT_SECONDS,
-                        ),
-                    )
-                except ProfileNotFound:
-                    raise ConfigurationError(
-                        f"TRANSCRIPTION_AWS_PROFILE: no AWS profile named {self._profile!r}"
-                    ) from None
-                except NoRegionError:
-                    raise ConfigurationError(
-                        "Amazon Transcribe needs a Region: set TRANSCRIPTION_AWS_REGION or AWS_REGION"
-                    ) from None
+                self._client = service_client(
+                    "transcribe",
+                    profile=self._profile,
+                    region=self._region,
+                    config=Config(
+                        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+                        read_timeout=REQUEST_TIMEOUT_SECONDS,
+                    ),
+                )
             return self._client
 
 

@@ -14,10 +14,10 @@ import json
 import logging
 from typing import Any
 
-import boto3
 import openai
 from botocore.config import Config
 
+from mediascribe.aws_clients import service_client
 from mediascribe.config import Settings
 from mediascribe.errors import (
     ConfigurationError,
@@ -163,7 +163,12 @@ def notes_model(settings: Settings) -> NotesModel:
 @functools.lru_cache(maxsize=2)
 def _cached_model(settings: Settings) -> NotesModel:
     if settings.notes_provider == "bedrock":
-        client = boto3.client("bedrock-runtime", config=_BEDROCK_CONFIG)
+        client = service_client(
+            "bedrock-runtime",
+            profile=settings.aws_profile,
+            region=settings.aws_region,
+            config=_BEDROCK_CONFIG,
+        )
         return BedrockNotesModel(client, settings.notes_model or DEFAULT_BEDROCK_MODEL)
     if settings.notes_provider == "openai":
         api_key = resolve_openai_api_key(settings)
