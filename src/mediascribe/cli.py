@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 EXIT_COMPLETED, EXIT_FAILED, EXIT_SKIPPED = 0, 1, 2
 EXIT_USAGE = 2
 NOTES_HINT = (
-    "notes are off: set NOTES_PROVIDER=openai (with OPENAI_API_KEY) for a title, summary, chapters "
-    "and action items; a deployed stack uses its NotesProvider parameter (bedrock or openai)"
+    "notes are off: set NOTES_PROVIDER=openai (with OPENAI_API_KEY), or bedrock (with --aws-profile), for "
+    "a title, summary, chapters and action items; a deployed stack uses its NotesProvider parameter"
 )
 # In a checkout (and an editable install) the template sits at the repository root.
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
