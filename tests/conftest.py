@@ -154,6 +154,22 @@ def fake_api() -> Iterator[FakeTranscriptionServer]:
 
 
 @pytest.fixture
+def cli_env(
+    monkeypatch: pytest.MonkeyPatch,
+    postgres_dsn: str,
+    database: Database,
+    test_api_key: str,
+    fake_api: FakeTranscriptionServer,
+) -> FakeTranscriptionServer:
+    """The command as a user with a key would run it, against the fake API and the test database."""
+    monkeypatch.setenv("DATABASE_URL", postgres_dsn)
+    monkeypatch.setenv("OPENAI_API_KEY", test_api_key)
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_api.base_url)
+    monkeypatch.setenv("OPENAI_MAX_RETRIES", "0")
+    return fake_api
+
+
+@pytest.fixture
 def work_dir(tmp_path: Path) -> Path:
     """The handlers' TEMP_DIR: job workspaces appear and must disappear here."""
     path = tmp_path / "lambda-tmp"

@@ -10,13 +10,10 @@ from support.media_factory import make_speech_like
 
 
 @pytest.fixture
-def cli_env(monkeypatch, postgres_dsn, database, fake_api):
-    monkeypatch.setenv("DATABASE_URL", postgres_dsn)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_api.base_url)
-    monkeypatch.setenv("OPENAI_MAX_RETRIES", "0")
+def cli_env(cli_env, monkeypatch):
+    """The shared command environment, with whisper-1, which answers segment times."""
     monkeypatch.setenv("TRANSCRIPTION_MODEL", "whisper-1")
-    yield fake_api
+    return cli_env
 
 
 def test_transcribe_prints_the_notes_and_writes_them_as_markdown(cli_env, monkeypatch, tmp_path, capsys):
