@@ -13,8 +13,7 @@ import pytest
 from botocore.credentials import Credentials
 
 from mediascribe.cli import main
-from mediascribe.local.workflow import REGION
-from support.api_gateway import ApiGatewayStandIn
+from support.api_gateway import ApiGatewayStandIn, caller_environment
 from support.media_factory import make_speech_like
 
 PRINCIPAL = "arn:aws:iam::123456789012:user/tester"
@@ -27,13 +26,8 @@ def stack(make_workflow, monkeypatch):
     with (
         make_workflow(**env) as workflow,
         ApiGatewayStandIn(workflow, CREDENTIALS, PRINCIPAL) as api,
-        monkeypatch.context() as shell,
+        caller_environment(monkeypatch, CREDENTIALS),
     ):
-        shell.setenv("AWS_ACCESS_KEY_ID", CREDENTIALS.access_key)
-        shell.setenv("AWS_SECRET_ACCESS_KEY", CREDENTIALS.secret_key)
-        shell.delenv("AWS_SESSION_TOKEN", raising=False)
-        shell.setenv("AWS_DEFAULT_REGION", REGION)
-        shell.delenv("MEDIASCRIBE_API_URL", raising=False)
         yield workflow, api
 
 

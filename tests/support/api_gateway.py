@@ -23,10 +23,13 @@ import json
 import re
 import threading
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
@@ -46,6 +49,21 @@ MISMATCH = (
     "The request signature we calculated does not match the signature you provided. Check your AWS "
     "Secret Access Key and signing method. Consult the service documentation for details."
 )
+
+
+@contextmanager
+def caller_environment(
+    monkeypatch: pytest.MonkeyPatch, credentials: Credentials
+) -> Iterator[pytest.MonkeyPatch]:
+    """The API caller's keys and Region in the environment, as the CLI and boto3 find them, and no
+    configured API URL; everything is restored on exit."""
+    with monkeypatch.context() as env:
+        env.setenv("AWS_ACCESS_KEY_ID", credentials.access_key)
+        env.setenv("AWS_SECRET_ACCESS_KEY", credentials.secret_key)
+        env.delenv("AWS_SESSION_TOKEN", raising=False)
+        env.setenv("AWS_DEFAULT_REGION", REGION)
+        env.delenv("MEDIASCRIBE_API_URL", raising=False)
+        yield env
 
 
 class ApiGatewayStandIn:

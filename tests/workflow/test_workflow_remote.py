@@ -13,9 +13,8 @@ import pytest
 from botocore.credentials import Credentials
 
 from mediascribe.cli import main
-from mediascribe.local.workflow import REGION
 from mediascribe.remote import ApiClient, ApiError
-from support.api_gateway import ApiGatewayStandIn
+from support.api_gateway import ApiGatewayStandIn, caller_environment
 from support.fake_openai import error_reply
 from support.media_factory import make_speech_like
 
@@ -33,13 +32,8 @@ def stack(make_workflow, monkeypatch):
     with (
         make_workflow() as workflow,
         ApiGatewayStandIn(workflow, CREDENTIALS, PRINCIPAL) as api,
-        monkeypatch.context() as env,
+        caller_environment(monkeypatch, CREDENTIALS) as env,
     ):
-        env.setenv("AWS_ACCESS_KEY_ID", CREDENTIALS.access_key)
-        env.setenv("AWS_SECRET_ACCESS_KEY", CREDENTIALS.secret_key)
-        env.delenv("AWS_SESSION_TOKEN", raising=False)
-        env.setenv("AWS_DEFAULT_REGION", REGION)
-        env.delenv("MEDIASCRIBE_API_URL", raising=False)
         yield workflow, api, env
 
 

@@ -17,9 +17,9 @@ import pytest
 from botocore.credentials import Credentials
 
 from mediascribe.errors import InvalidInputError
-from mediascribe.local.workflow import REGION, LocalWorkflow
+from mediascribe.local.workflow import LocalWorkflow
 from mediascribe.remote import ApiClient, ApiError
-from support.api_gateway import ApiGatewayStandIn
+from support.api_gateway import ApiGatewayStandIn, caller_environment
 from support.media_factory import make_speech_like
 
 PRINCIPAL = "arn:aws:iam::123456789012:user/uploader"
@@ -33,12 +33,8 @@ def stack(make_workflow, monkeypatch) -> Iterator[tuple[LocalWorkflow, ApiGatewa
     with (
         make_workflow(MAX_DURATION_SECONDS=TINY_DURATION_GUARD) as workflow,
         ApiGatewayStandIn(workflow, CREDENTIALS, PRINCIPAL) as api,
-        monkeypatch.context() as env,
+        caller_environment(monkeypatch, CREDENTIALS),
     ):
-        env.setenv("AWS_ACCESS_KEY_ID", CREDENTIALS.access_key)
-        env.setenv("AWS_SECRET_ACCESS_KEY", CREDENTIALS.secret_key)
-        env.delenv("AWS_SESSION_TOKEN", raising=False)
-        env.setenv("AWS_DEFAULT_REGION", REGION)
         yield workflow, api, ApiClient.from_default_session(api.base_url)
 
 
