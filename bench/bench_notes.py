@@ -24,14 +24,12 @@ import statistics
 import time
 from collections.abc import Callable
 
-import boto3
-from botocore.config import Config
-
 from mediascribe.notes.prompt import NotesRequest
-from mediascribe.notes.providers import DEFAULT_BEDROCK_MODEL, BedrockNotesModel, ModelReply
+from mediascribe.notes.providers import ModelReply
 from mediascribe.notes.writer import DEFAULT_INPUT_TOKENS, PART_CONCURRENCY, Segment, write_notes
 from results_file import write_section
 from support.fake_bedrock import FakeBedrockServer
+from support.notes_clients import bedrock_model
 from support.notes_scripts import count_tokens, default_notes
 
 WORDS_PER_MINUTE = 150
@@ -97,15 +95,7 @@ def main() -> None:
     in_process = median_seconds(lambda: write_notes(segments, InstantModel()), args.repeat)
 
     with FakeBedrockServer() as server:
-        client = boto3.client(
-            "bedrock-runtime",
-            region_name="us-east-1",
-            endpoint_url=server.endpoint_url,
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-            config=Config(retries={"mode": "standard", "max_attempts": 0}),
-        )
-        model = BedrockNotesModel(client, DEFAULT_BEDROCK_MODEL)
+        model = bedrock_model(server, retries=0)
         through_sdk = median_seconds(lambda: write_notes(segments, model), max(1, args.repeat // 2))
 
     one_hour = write_notes(segments[: len(segments) // int(args.hours or 1)], InstantModel()).model_calls
