@@ -7,6 +7,7 @@ Killed steps at probe/prepare/transcribe and the re-run path are covered in
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,20 +81,40 @@ def test_transcription_api_faults_are_retried_when_transient_and_fail_fast_when_
 
 
 def _with_outage(workflow: LocalWorkflow, proxy: TcpProxy, function: str, calls: int) -> None:
-    """Take the database down for the first ``calls`` invocations of ``function``, up again after each."""
+    """Take the database down for the first ``calls`` invocations of ``function``, up again after each.
+
+    The outage is the step's alone: it begins once the start function, which reads the job after
+    starting the execution and so may still run when the first step begins, has returned.
+    """
     original = workflow.handlers[function]
     seen: list[int] = []
+    starting = threading.Condition()
+    running_starts = [0]
+    start = workflow.handlers["StartJobFunction"]
+
+    def counted_start(event, context):
+        with starting:
+            running_starts[0] += 1
+        try:
+            return start(event, context)
+        finally:
+            with starting:
+                running_starts[0] -= 1
+                starting.notify_all()
 
     def during_outage(event, context):
         seen.append(1)
         if len(seen) > calls:
             return original(event, context)
+        with starting:
+            starting.wait_for(lambda: running_starts[0] == 0, timeout=60)
         proxy.down()
         try:
             return original(event, context)
         finally:
             proxy.up()
 
+    workflow.handlers["StartJobFunction"] = counted_start
     workflow.handlers[function] = during_outage
 
 
