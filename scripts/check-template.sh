@@ -55,13 +55,14 @@ if [[ "${SKIP_SAM_VALIDATE:-0}" != "1" ]]; then
     out="$expanded/$mode.json"
     # shellcheck disable=SC2086 # the parameters are separate words
     AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" \
-      "$TOOLS/sam/bin/python" tests/template/translate_template.py template.yaml "$out" ${modes[$mode]}
+      PYTHONPATH=.:tests/template "$TOOLS/sam/bin/python" -m tools.template.translate_template \
+      template.yaml "$out" ${modes[$mode]}
     echo "check-template: cfn-lint on the SAM-expanded template ($mode)"
     .venv/bin/cfn-lint "$out"
     echo "check-template: checkov on the SAM-expanded template ($mode)"
     "$TOOLS/checkov/bin/checkov" --config-file .checkov.yaml --file "$out"
     echo "check-template: IAM wildcards, extra stages and unscoped permissions in the SAM-expanded template ($mode)"
-    PYTHONPATH=tests .venv/bin/python tests/template/template_support.py "$out"
+    PYTHONPATH=.:tests:tests/template .venv/bin/python -m tools.template.check_expanded "$out"
   done
 fi
 

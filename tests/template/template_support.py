@@ -1,6 +1,6 @@
 """Reading template.yaml the way CloudFormation does, and judging its IAM statements.
 
-As a command (``python template_support.py expanded.json``) it checks a template SAM has already
+``tools/template/check_expanded.py`` applies the same judgements to a template SAM has already
 expanded, so the policies SAM generates pass the same wildcard rules as the ones written by hand.
 
 The template uses short-form intrinsics (``!Ref``, ``!Sub``, ``!GetAtt``...), which a plain YAML loader
@@ -10,9 +10,7 @@ below see exactly the structure CloudFormation receives.
 
 from __future__ import annotations
 
-import json
 import re
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,18 +222,3 @@ def generated_findings(template: Mapping[str, Any]) -> list[str]:
         if resource["Type"] == "AWS::Lambda::Permission" and "SourceArn" not in properties:
             findings.append(f"{name}: {properties.get('Principal')} may invoke from any source")
     return findings
-
-
-def main(paths: list[str]) -> int:
-    """Report IAM wildcards and generated-resource findings of expanded templates (SAM's output)."""
-    failed = False
-    for path in paths:
-        template = json.loads(Path(path).read_text(encoding="utf-8"))
-        for finding in wildcard_findings(list(policy_statements(template))) + generated_findings(template):
-            print(f"{path}: {finding}")
-            failed = True
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -2,8 +2,8 @@
 
 SAM attaches ``AWSLambdaVPCAccessExecutionRole`` (ENI actions on ``*``) to a function's role whenever
 the function has a ``VpcConfig``, even one that a false condition turns into ``AWS::NoValue``. These
-tests expand the template with SAM's own translator (``translate_template.py``, run by the SAM CLI's
-interpreter that ``scripts/check-template.sh`` installs) for one database mode at a time.
+tests expand the template with SAM's own translator (``tools/template/translate_template.py``, run by
+the SAM CLI's interpreter that ``scripts/check-template.sh`` installs) for one database mode at a time.
 """
 
 from __future__ import annotations
@@ -33,14 +33,16 @@ def expand(tmp_path: Path, parameters: dict[str, str]) -> dict[str, Any]:
     subprocess.run(
         [
             str(SAM_PYTHON),
-            str(REPO / "tests" / "template" / "translate_template.py"),
+            "-m",
+            "tools.template.translate_template",
             str(TEMPLATE_PATH),
             str(out),
             *(f"{name}={value}" for name, value in parameters.items()),
         ],
         check=True,
         capture_output=True,
-        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+        cwd=REPO,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "PYTHONPATH": ".:tests/template"},
     )
     return json.loads(out.read_text(encoding="utf-8"))
 

@@ -1,16 +1,19 @@
 """Expand template.yaml with the SAM translator, offline, so cfn-lint can check the real resources.
 
-Run with the SAM CLI's interpreter (scripts/check-template.sh uses .venv-tools/sam): the expanded
-template shows what SAM generates - execution roles, permissions, the S3 notification - and linting
-it catches what the SAM-level lint cannot, such as a circular dependency between the bucket and the
-functions its events invoke.
+Run with the SAM CLI's interpreter (.venv-tools/sam): the expanded template shows what SAM
+generates - execution roles, permissions, the S3 notification - and linting it catches what the
+SAM-level lint cannot, such as a circular dependency between the bucket and the functions its events
+invoke.
 
 The template declares ``AWS::LanguageExtensions`` before SAM, so the expansion is for one set of
 parameter values (the defaults unless ``Name=Value`` arguments say otherwise): the language
 extensions resolve every ``Fn::If`` whose condition the parameters decide, as CloudFormation does
 before SAM runs, and SAM expands what remains.
 
-    python translate_template.py template.yaml expanded.json [Name=Value ...]
+From the repository root (``template_render`` lives with the template tests):
+
+    PYTHONPATH=.:tests/template .venv-tools/sam/bin/python -m tools.template.translate_template \
+        template.yaml expanded.json [Name=Value ...]
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Tooling run from the repository root (``python -m tools.<module>``) by the scripts and the tests."""

@@ -1,0 +1,1 @@
+"""Expanding template.yaml with SAM's translator and judging the expansion."""
