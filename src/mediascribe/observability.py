@@ -8,11 +8,13 @@ logger later are given the same configuration on each invocation.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -46,13 +48,35 @@ _settings_lock = threading.Lock()
 _FOREIGN_LOGGERS = {"botocore", "openai", "httpx"}
 
 
+_invocation_settings: contextvars.ContextVar[Settings | None] = contextvars.ContextVar(
+    "invocation_settings", default=None
+)
+
+
 def container_settings() -> Settings:
-    """Settings read from the environment once per container, as Lambda reuses a warm process."""
+    """Settings read from the environment once per container, as Lambda reuses a warm process.
+
+    Where one process serves several functions (the local runner), each invocation runs inside
+    ``invocation_settings`` with the settings of its own function's environment instead.
+    """
     global _settings
+    given = _invocation_settings.get()
+    if given is not None:
+        return given
     with _settings_lock:
         if _settings is None:
             _settings = Settings.from_env()
         return _settings
+
+
+@contextmanager
+def invocation_settings(settings: Settings) -> Iterator[None]:
+    """Run an invocation with ``settings``, as its own Lambda container would have read them."""
+    token = _invocation_settings.set(settings)
+    try:
+        yield
+    finally:
+        _invocation_settings.reset(token)
 
 
 def reset_container() -> None:

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError
 from mediascribe.local import lambda_bridge
 from mediascribe.local.lambda_bridge import InvocationLog, check_moto_compatibility, route_invocations
@@ -37,7 +38,7 @@ def test_the_patch_is_removed_afterwards():
     from moto.awslambda.models import LambdaFunction
 
     original = LambdaFunction._invoke_lambda
-    with route_invocations({}, InvocationLog()):
+    with route_invocations({}, InvocationLog(), lambda _name: Settings()):
         assert LambdaFunction._invoke_lambda is not original
     assert LambdaFunction._invoke_lambda is original
 

@@ -6,11 +6,17 @@ Step Functions reads. Replacing only that method keeps everything around it real
 the error header, and moto's Step Functions interpreter deriving the error name from ``errorType``
 exactly as AWS does, so Retry and Catch by error name behave as deployed.
 
+Each invocation runs as its function would in Lambda: with the ``Settings`` of that function's own
+environment (``settings_for``), and, where a ``Sandbox`` is given, under the function's Timeout as the
+sandbox's clock measures it: an invocation that runs past it fails with Lambda's ``Sandbox.Timedout``
+and is cut off at its next AWS call, as Lambda freezes a timed-out sandbox.
+
 This depends on a private moto method; ``check_moto_compatibility`` fails loudly if it changes.
 """
 
 from __future__ import annotations
 
+import contextvars
 import importlib.util
 import inspect
 import json
@@ -22,12 +28,42 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
+from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError
 from mediascribe.local.template import FunctionSpec
+from mediascribe.observability import invocation_settings
 
 Handler = Callable[[Any, Any], Any]
+SettingsFor = Callable[[str], Settings]
+# How often a sandbox looks at its clock while the handler runs.
+_SANDBOX_POLL_SECONDS = 0.02
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+
+
+@dataclass
+class Invocation:
+    """One running invocation: which function, and whether its sandbox has been cut off."""
+
+    function_name: str
+    request_id: str
+    timed_out: threading.Event = field(default_factory=threading.Event)
+
+
+_current: contextvars.ContextVar[Invocation | None] = contextvars.ContextVar("invocation", default=None)
+
+
+def current_invocation() -> Invocation | None:
+    """The invocation this code runs in (threads started with a copied context included), if any."""
+    return _current.get()
+
+
+class SandboxTimedOut(Exception):
+    """Lambda's error for a function that ran past its Timeout; Step Functions sees ``Sandbox.Timedout``."""
 
 
 @dataclass
@@ -42,10 +78,15 @@ class LocalLambdaContext:
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     log_group_name: str = ""
     log_stream_name: str = "local"
-    _started: float = field(default_factory=time.monotonic)
+    clock: Clock = field(default=time, repr=False)
+    _started: float = field(default=-1.0, repr=False)
+
+    def __post_init__(self) -> None:
+        if self._started < 0:
+            self._started = self.clock.monotonic()
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.timeout_seconds - (time.monotonic() - self._started)) * 1000))
+        return max(0, int((self.timeout_seconds - (self.clock.monotonic() - self._started)) * 1000))
 
 
 def check_moto_compatibility() -> None:
@@ -97,6 +138,8 @@ class LazyHandlers(dict[str, Handler]):
 
 def error_payload(exc: BaseException) -> dict[str, Any]:
     """The JSON real Lambda returns for an unhandled exception; ``errorType`` becomes the error name."""
+    if isinstance(exc, SandboxTimedOut):
+        return {"errorType": "Sandbox.Timedout", "errorMessage": str(exc)}
     return {
         "errorType": type(exc).__name__,
         "errorMessage": str(exc),
@@ -143,9 +186,48 @@ class InvocationLog:
             return [record for record in self.records if record["function"] == function_name]
 
 
+@dataclass(frozen=True)
+class Sandbox:
+    """Holds each invocation to its function's Timeout, measured on ``clock`` (a virtual clock lets
+    a scenario that waits minutes run in seconds)."""
+
+    clock: Clock
+
+    def run(self, handler: Handler, event: Any, context: LocalLambdaContext, invocation: Invocation) -> Any:
+        outcome: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                outcome["result"] = handler(event, context)
+            except BaseException as exc:  # handed back to the invoking thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(
+            target=contextvars.copy_context().run, args=(target,), name=f"lambda-{context.function_name}"
+        )
+        worker.start()
+        while worker.is_alive():
+            if context.get_remaining_time_in_millis() <= 0:
+                invocation.timed_out.set()
+                raise SandboxTimedOut(
+                    f"RequestId: {context.aws_request_id} Error: Task timed out after "
+                    f"{context.timeout_seconds:.2f} seconds"
+                )
+            worker.join(_SANDBOX_POLL_SECONDS)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome.get("result")
+
+
 @contextmanager
-def route_invocations(handlers: dict[str, Handler], log: InvocationLog) -> Iterator[None]:
-    """Patch moto so invoking function ``name`` calls ``handlers[name](event, context)``."""
+def route_invocations(
+    handlers: dict[str, Handler],
+    log: InvocationLog,
+    settings_for: SettingsFor,
+    sandbox: Sandbox | None = None,
+) -> Iterator[None]:
+    """Patch moto so invoking function ``name`` calls ``handlers[name](event, context)`` with the
+    settings of that function (``settings_for(name)``), under its Timeout when ``sandbox`` is given."""
     check_moto_compatibility()
     from moto.awslambda.models import LambdaFunction
 
@@ -168,19 +250,27 @@ def route_invocations(handlers: dict[str, Handler], log: InvocationLog) -> Itera
             memory_limit_in_mb=int(self.memory_size or 128),
             timeout_seconds=float(self.timeout or 3),
             log_group_name=f"/aws/lambda/{self.function_name}",
+            clock=sandbox.clock if sandbox is not None else time,
         )
+        invocation = Invocation(function_name=self.function_name, request_id=context.aws_request_id)
         started = time.perf_counter()
+        token = _current.set(invocation)
         try:
-            with log.running():
-                result = handler(event, context)
+            with log.running(), invocation_settings(settings_for(self.function_name)):
+                if sandbox is None:
+                    result = handler(event, context)
+                else:
+                    result = sandbox.run(handler, event, context, invocation)
         except Exception as exc:
             log.add(
                 function=self.function_name,
                 started=started,
                 seconds=time.perf_counter() - started,
-                error=type(exc).__name__,
+                error=error_payload(exc)["errorType"],
             )
             return json.dumps(error_payload(exc)), True, ""
+        finally:
+            _current.reset(token)
         log.add(
             function=self.function_name, started=started, seconds=time.perf_counter() - started, error=None
         )

@@ -3,12 +3,18 @@
 ``LocalWorkflow`` starts moto (S3, Lambda, Step Functions with real execution), creates the bucket,
 one moto Lambda function per function of ``template.yaml`` (named after its logical id), and the state
 machine from the ASL file with its substitutions resolved against them. Lambda invocations are served
-in-process by our handler modules (see ``lambda_bridge``). The handlers read their settings from the
-environment, as in Lambda, so the runner sets the variables for the duration of the run.
+in-process by our handler modules (see ``lambda_bridge``).
+
+Each handler gets the ``Settings`` of its own function, parsed by ``Settings.from_env`` as Lambda does:
+by default one environment for every function (the local defaults plus ``environment``); in the
+deployed shape (``LocalOptions.functions``), the environment, Timeout and memory that the template gives
+that function, and migrations are left to the caller (the stack's custom resource runs them). The
+process environment carries only what every AWS client reads: credentials, Region and endpoints.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -29,7 +35,14 @@ from mediascribe.jobs.connect import clear_executor_cache, migrate
 from mediascribe.local.aws_access import real_services
 from mediascribe.local.deferred_imports import defer_moto_batch
 from mediascribe.local.definition import substitute
-from mediascribe.local.lambda_bridge import Handler, InvocationLog, LazyHandlers, route_invocations
+from mediascribe.local.lambda_bridge import (
+    Clock,
+    Handler,
+    InvocationLog,
+    LazyHandlers,
+    Sandbox,
+    route_invocations,
+)
 from mediascribe.local.template import TemplateSpec
 from mediascribe.observability import reset_container
 from mediascribe.workflow.runtime import reset_runtimes
@@ -58,16 +71,37 @@ _ISOLATED_VARIABLES = (
 )
 
 
+# The placeholders moto's functions get where no template configuration is given.
+DEFAULT_TIMEOUT_SECONDS = 900
+DEFAULT_MEMORY_MB = 1024
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """One function as the stack deploys it: its environment, Timeout and memory."""
+
+    environment: Mapping[str, str]
+    timeout_seconds: int
+    memory_mb: int
+
+
 @dataclass(frozen=True)
 class LocalOptions:
     """What a local run differs in from a deployment; ``environment`` holds any further variables
-    for the handlers (``TRANSCRIPTION_ENGINE``, ``OPENAI_BASE_URL``, ``MAX_CHUNK_SIZE_BYTES``...)."""
+    for the handlers (``TRANSCRIPTION_ENGINE``, ``OPENAI_BASE_URL``, ``MAX_CHUNK_SIZE_BYTES``...).
+
+    ``functions`` runs the deployed shape instead: each function with its own configuration, held to
+    its Timeout on ``clock``; ``environment`` then holds only what every client reads (endpoints).
+    """
 
     database_url: str
     temp_dir: Path
     bucket: str = DEFAULT_BUCKET
     map_max_concurrency: int | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
+    functions: Mapping[str, FunctionConfig] | None = None
+    clock: Clock = field(default=time, repr=False)
+    parameters: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,6 +125,8 @@ class LocalWorkflow:
         self.state_machine_arn = ""
         self._stack = ExitStack()
         self._clients: dict[str, Any] = {}
+        self._shared_settings: Settings | None = None
+        self._settings_lock = threading.Lock()
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -117,10 +153,11 @@ class LocalWorkflow:
         warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
         self._stack.callback(_forget_containers)
         _forget_containers()
-        # As a deployment's migrate function does once: the handlers themselves never migrate.
-        migrate(Settings(database_url=self.options.database_url))
+        if self.options.functions is None:
+            # As a deployment's migrate function does once: the handlers themselves never migrate.
+            migrate(Settings(database_url=self.options.database_url))
         # The handler environment is in place: it decides which services stay real.
-        services = _real_services(os.environ)
+        services = _real_services(self._decisive_environment())
         self._stack.enter_context(
             mock_aws(
                 config={
@@ -130,16 +167,19 @@ class LocalWorkflow:
             )
         )
         self._stack.enter_context(_serialised_start_execution())
-        self._stack.enter_context(route_invocations(self.handlers, self.invocations))
+        sandbox = Sandbox(self.options.clock) if self.options.functions is not None else None
+        self._stack.enter_context(
+            route_invocations(self.handlers, self.invocations, self.settings_for, sandbox)
+        )
         self.client("s3").create_bucket(Bucket=self.options.bucket)
         role_arn = self._create_role()
         function_arns = {name: self._create_function(name, role_arn) for name in self.template.functions}
-        overrides: dict[str, Any] = {}
+        overrides: dict[str, Any] = dict(self.options.parameters)
         if self.options.map_max_concurrency is not None:
             overrides["MapMaxConcurrency"] = self.options.map_max_concurrency
         # The Choice that skips notes reads the provider from the definition, as the stack's parameter.
         notes_provider = os.environ.get("NOTES_PROVIDER")
-        if notes_provider:
+        if notes_provider and self.options.functions is None:
             overrides["NotesProvider"] = notes_provider
         substitutions = self.template.resolve_substitutions(function_arns, overrides)
         definition = substitute(self.template.state_machine.definition_path.read_text("utf-8"), substitutions)
@@ -148,6 +188,24 @@ class LocalWorkflow:
         )["stateMachineArn"]
         # Handlers build their settings on first use, after this variable exists.
         os.environ["STATE_MACHINE_ARN"] = self.state_machine_arn
+
+    def settings_for(self, function: str) -> Settings:
+        """The settings function ``function`` reads from its environment, as in Lambda."""
+        if self.options.functions is not None:
+            return _function_settings(self.options.functions[function].environment)
+        with self._settings_lock:
+            if self._shared_settings is None:
+                self._shared_settings = Settings.from_env()
+            return self._shared_settings
+
+    def _decisive_environment(self) -> Mapping[str, str]:
+        """The variables that decide which services a run leaves to AWS."""
+        if self.options.functions is None:
+            return os.environ
+        merged: dict[str, str] = {}
+        for config in self.options.functions.values():
+            merged.update(config.environment)
+        return {**merged, **os.environ}
 
     def _handler_environment(self) -> dict[str, str | None]:
         env: dict[str, str | None] = dict.fromkeys(_ISOLATED_VARIABLES)
@@ -158,6 +216,13 @@ class LocalWorkflow:
                 "AWS_ACCESS_KEY_ID": "local",
                 "AWS_SECRET_ACCESS_KEY": "local",
                 "AWS_SESSION_TOKEN": "local",
+            }
+        )
+        if self.options.functions is not None:
+            env.update(self.options.environment)
+            return env
+        env.update(
+            {
                 "MEDIA_BUCKET": self.options.bucket,
                 "DATABASE_URL": self.options.database_url,
                 "TEMP_DIR": str(self.options.temp_dir),
@@ -188,14 +253,15 @@ class LocalWorkflow:
 
     def _create_function(self, name: str, role_arn: str) -> str:
         spec = self.template.functions[name]
+        config = self.options.functions.get(name) if self.options.functions is not None else None
         function = self.client("lambda").create_function(
             FunctionName=name,
             Runtime="python3.13",
             Role=role_arn,
             Handler=spec.handler,
             Code={"ZipFile": _placeholder_zip()},
-            Timeout=900,
-            MemorySize=1024,
+            Timeout=config.timeout_seconds if config else DEFAULT_TIMEOUT_SECONDS,
+            MemorySize=config.memory_mb if config else DEFAULT_MEMORY_MB,
         )
         arn: str = function["FunctionArn"]
         return arn
@@ -323,11 +389,22 @@ def _real_services(environment: Mapping[str, str]) -> list[str]:
     return [*services, "sts"] if services else []
 
 
+@functools.lru_cache(maxsize=32)
+def _parsed_settings(environment: tuple[tuple[str, str], ...]) -> Settings:
+    return Settings.from_env(dict(environment))
+
+
+def _function_settings(environment: Mapping[str, str]) -> Settings:
+    """One ``Settings`` per distinct environment, as each container parses its own once."""
+    return _parsed_settings(tuple(sorted(environment.items())))
+
+
 def _forget_containers() -> None:
     """Every run starts like a cold start: settings, clients and the database handle are rebuilt."""
     reset_container()
     reset_runtimes()
     clear_executor_cache()
+    _parsed_settings.cache_clear()
 
 
 @contextmanager

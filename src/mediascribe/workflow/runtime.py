@@ -53,7 +53,9 @@ def aws_client(service: str) -> Any:
     return boto3.client(service, config=_S3_CONFIG if service == "s3" else _BOTO_CONFIG)
 
 
-@functools.lru_cache(maxsize=4)
+# In Lambda a container has one function's settings; the local runner serves every function of the
+# stack from one process, each with its own settings.
+@functools.lru_cache(maxsize=16)
 def runtime_for(settings: Settings) -> Runtime:
     if not settings.bucket_name:
         raise ConfigurationError("MEDIA_BUCKET is not set")
