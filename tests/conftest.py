@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 TESTS = Path(__file__).resolve().parent
 # Folders whose tests are a tier of their own, whatever they use.
-FOLDER_TIERS = {"template": "infra", "e2e": "e2e"}
+FOLDER_TIERS = {"template": "infra", "e2e": "e2e", "rehearsal": "rehearsal"}
 # A test that uses one of these fixtures, or whose module imports from one of these modules, needs a
 # PostgreSQL server or the local workflow on moto.
 SERVICE_FIXTURES = {"postgres_dsn"}

@@ -1,0 +1,266 @@
+"""Whether an IAM role may make a request: AWS's same-account policy evaluation, on concrete documents.
+
+moto's IAM ignores resources and conditions, so it cannot tell a least-privilege policy from a wide
+one. This module judges a request the way AWS documents it, for the policy shapes the template uses:
+
+- Policy evaluation logic
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html and
+  .../reference_policies_evaluation-logic_policy-eval-denyallow.html): every request is implicitly
+  denied; "an explicit deny in any of the policies overrides the allow"; within one account "if either
+  the identity-based policy or the resource-based policy ... allows the request and the other doesn't,
+  the request is still allowed" (.../reference_policies_evaluation-logic_policy-eval-basics.html).
+- Action, NotAction, Resource, NotResource
+  (.../reference_policies_elements_action.html, ..._notaction.html, ..._resource.html,
+  ..._notresource.html): a string or a list; ``*`` matches any run of characters and ``?`` one
+  character; action names are case-insensitive, resource ARNs case-sensitive.
+- Condition (.../reference_policies_elements_condition_operators.html,
+  .../reference_policies_condition-logic-multiple-context-keys-or-values.html,
+  .../reference_policies_condition-single-vs-multi-valued-context-keys.html): all operators of a
+  block and all keys of an operator must match (AND); several values for one key match if any does
+  (OR), and for the negated operators (``StringNotEquals``, ``ArnNotLike``...) if none does (NOR).
+  "If the key that you specify in a policy condition is not present in the request context, the
+  values do not match and the condition is false. If the policy condition requires that the key is
+  not matched, such as StringNotLike or ArnNotLike, and the right key is not present, the condition
+  is true. This logic applies to all condition operators except ...IfExists and Null check."
+  ``...IfExists`` is true when the key is absent; ``Null`` tests presence. ``ForAnyValue:`` matches
+  if at least one value of a multivalued key matches (false when the key is absent or empty);
+  ``ForAllValues:`` if every value does (true when the key is absent or empty). Condition key names
+  are case-insensitive.
+- Principal in a resource policy (.../reference_policies_elements_principal.html): ``"*"`` is
+  everyone; a role ARN is that role (the request context's ``aws:PrincipalArn``); an account
+  (``123456789012`` or ``arn:aws:iam::123456789012:root``) delegates to the account's identity
+  policies, so for an Allow it grants nothing by itself, while a Deny for it covers every principal
+  of the account (``aws:PrincipalAccount``).
+
+Anything the evaluator does not implement (another operator, ``NotPrincipal``, policy variables,
+which the template does not use) raises ``UnsupportedPolicy`` instead of being judged loosely.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+ContextValue = str | bool | int | Sequence[str]
+# A policy as its name (for messages and statement ids) and its JSON document.
+NamedPolicy = tuple[str, Mapping[str, Any]]
+
+
+class UnsupportedPolicy(ValueError):
+    """A policy element this evaluator cannot judge faithfully."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One authorization request: an IAM action on one resource, with the context keys it carries."""
+
+    action: str
+    resource: str
+    context: Mapping[str, ContextValue]
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    matched: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Statement:
+    id: str
+    body: Mapping[str, Any]
+
+
+def evaluate(
+    identity_policies: Sequence[NamedPolicy], request: Request, resource_policy: NamedPolicy | None = None
+) -> Decision:
+    """Allowed if some statement allows the request and none denies it (same-account logic)."""
+    identity = [s for s in _statements(identity_policies) if _applies(s, request)]
+    resource = (
+        [s for s in _statements([resource_policy]) if _applies(s, request) and _names_caller(s, request)]
+        if resource_policy is not None
+        else []
+    )
+    applicable = identity + resource
+    denials = tuple(s.id for s in applicable if s.body["Effect"] == "Deny")
+    if denials:
+        return Decision(
+            False, f"{request.action} on {request.resource} explicitly denied by {', '.join(denials)}", ()
+        )
+    allows = tuple(s.id for s in applicable if s.body["Effect"] == "Allow")
+    if allows:
+        return Decision(
+            True, f"{request.action} on {request.resource} allowed by {', '.join(allows)}", allows
+        )
+    return Decision(False, f"no statement allows {request.action} on {request.resource}", ())
+
+
+def unused_permissions(identity_policies: Sequence[NamedPolicy], allowed: Iterable[Decision]) -> list[str]:
+    """The Allow statements no allowed request needed, as ``<policy>/<Sid or index>: <actions>``."""
+    used = {statement for decision in allowed if decision.allowed for statement in decision.matched}
+    unused = []
+    for statement in _statements(identity_policies):
+        if statement.body["Effect"] == "Allow" and statement.id not in used:
+            element = "Action" if "Action" in statement.body else "NotAction"
+            actions = ", ".join(_strings(statement.body[element]))
+            unused.append(f"{statement.id}: {'' if element == 'Action' else 'not '}{actions}")
+    return unused
+
+
+def _statements(policies: Iterable[NamedPolicy]) -> Iterator[_Statement]:
+    for name, document in policies:
+        body = document.get("Statement", [])
+        for index, statement in enumerate([body] if isinstance(body, Mapping) else body):
+            _check_statement(name, statement)
+            yield _Statement(f"{name}/{statement.get('Sid') or index}", statement)
+
+
+def _check_statement(policy: str, statement: Mapping[str, Any]) -> None:
+    if statement.get("Effect") not in ("Allow", "Deny"):
+        raise UnsupportedPolicy(f"{policy}: Effect must be Allow or Deny: {statement!r}")
+    for one, other in (("Action", "NotAction"), ("Resource", "NotResource")):
+        if (one in statement) == (other in statement):
+            raise UnsupportedPolicy(f"{policy}: a statement needs exactly one of {one} and {other}")
+    if "NotPrincipal" in statement:
+        raise UnsupportedPolicy(f"{policy}: NotPrincipal is not evaluated")
+    if "${" in repr(statement.get("Resource", statement.get("NotResource"))) + repr(
+        statement.get("Condition")
+    ):
+        raise UnsupportedPolicy(f"{policy}: policy variables are not evaluated")
+
+
+def _applies(statement: _Statement, request: Request) -> bool:
+    body = statement.body
+    action_listed = any(
+        _glob(p, request.action, ignore_case=True)
+        for p in _strings(body.get("Action", body.get("NotAction")))
+    )
+    if action_listed != ("Action" in body):
+        return False
+    resource_listed = any(
+        _glob(p, request.resource) for p in _strings(body.get("Resource", body.get("NotResource")))
+    )
+    if resource_listed != ("Resource" in body):
+        return False
+    return _conditions_hold(body.get("Condition", {}), request.context)
+
+
+def _names_caller(statement: _Statement, request: Request) -> bool:
+    principal = statement.body.get("Principal")
+    if principal == "*":
+        return True
+    if not isinstance(principal, Mapping) or set(principal) - {"AWS", "Service"}:
+        raise UnsupportedPolicy(f"{statement.id}: Principal {principal!r} is not evaluated")
+    caller = str(_context_value(request.context, "aws:PrincipalArn") or "")
+    account = str(_context_value(request.context, "aws:PrincipalAccount") or "")
+    for named in _strings(principal.get("AWS")):
+        if named in ("*", caller):
+            return True
+        named_account = re.fullmatch(r"(?:arn:[^:]+:iam::)?(\d{12})(?::root)?", named)
+        if named_account and statement.body["Effect"] == "Deny" and named_account.group(1) == account:
+            return True
+    # A service principal is never the role making the request.
+    return False
+
+
+def _conditions_hold(block: Mapping[str, Mapping[str, Any]], context: Mapping[str, ContextValue]) -> bool:
+    return all(
+        _condition_holds(operator, key, _strings(values), context)
+        for operator, keys in block.items()
+        for key, values in keys.items()
+    )
+
+
+def _condition_holds(operator: str, key: str, wanted: list[str], context: Mapping[str, ContextValue]) -> bool:
+    qualifier, _, base = operator.rpartition(":")
+    present = _context_value(context, key)
+    if base == "Null":
+        absent = present is None or present == [] or present == ()
+        return any(_as_bool(value, operator) == absent for value in wanted)
+    if_exists = base.endswith("IfExists")
+    base = base.removesuffix("IfExists")
+    test, negated = _operator(base, operator)
+    if present is None:
+        if if_exists:
+            return True
+        return {"ForAllValues": True, "ForAnyValue": False}.get(qualifier, negated)
+    values = [_text(v) for v in present] if isinstance(present, (list, tuple)) else None
+    if qualifier == "":
+        if values is not None:
+            raise UnsupportedPolicy(
+                f"{operator} on the multivalued key {key}: use ForAnyValue or ForAllValues"
+            )
+        return _matches(test, negated, present, wanted)
+    if qualifier not in ("ForAnyValue", "ForAllValues") or values is None:
+        raise UnsupportedPolicy(f"{operator} on {key}={present!r} is not evaluated")
+    results = [_matches(test, negated, value, wanted) for value in values]
+    return any(results) if qualifier == "ForAnyValue" else all(results)
+
+
+def _matches(test: Callable[[str, Any], bool], negated: bool, actual: Any, wanted: list[str]) -> bool:
+    hit = any(test(value, actual) for value in wanted)
+    return not hit if negated else hit
+
+
+def _operator(base: str, operator: str) -> tuple[Callable[[str, Any], bool], bool]:
+    """The comparison behind an operator name, and whether the operator negates it."""
+    negated = "Not" in base
+    positive = base.replace("Not", "")
+    tests: dict[str, Callable[[str, Any], bool]] = {
+        "StringEquals": lambda value, actual: value == _text(actual),
+        "StringEqualsIgnoreCase": lambda value, actual: value.lower() == _text(actual).lower(),
+        "StringLike": lambda value, actual: _glob(value, _text(actual)),
+        "ArnEquals": _arn_like,
+        "ArnLike": _arn_like,
+        "Bool": lambda value, actual: _as_bool(value, operator) == _as_bool(actual, operator),
+        "NumericEquals": lambda value, actual: float(actual) == float(value),
+        "NumericLessThan": lambda value, actual: float(actual) < float(value),
+        "NumericLessThanEquals": lambda value, actual: float(actual) <= float(value),
+        "NumericGreaterThan": lambda value, actual: float(actual) > float(value),
+        "NumericGreaterThanEquals": lambda value, actual: float(actual) >= float(value),
+    }
+    if positive not in tests or (negated and positive not in _NEGATABLE):
+        raise UnsupportedPolicy(f"condition operator {operator} is not evaluated")
+    return tests[positive], negated
+
+
+_NEGATABLE = {"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike", "NumericEquals"}
+
+
+def _arn_like(pattern: str, actual: Any) -> bool:
+    """ARN operators compare each of the six colon-separated parts on its own, case-sensitively."""
+    wanted, got = pattern.split(":", 5), _text(actual).split(":", 5)
+    return len(wanted) == len(got) == 6 and all(_glob(w, g) for w, g in zip(wanted, got, strict=True))
+
+
+def _glob(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, text, re.DOTALL | (re.IGNORECASE if ignore_case else 0)) is not None
+
+
+def _text(value: Any) -> str:
+    """A context value as the request context holds it: booleans are the strings true and false."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _as_bool(value: Any, operator: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "false"):
+        return str(value).lower() == "true"
+    raise UnsupportedPolicy(f"{operator} needs true or false, not {value!r}")
+
+
+def _context_value(context: Mapping[str, ContextValue], key: str) -> ContextValue | None:
+    """Condition key names are case-insensitive."""
+    wanted = key.lower()
+    return next((value for name, value in context.items() if name.lower() == wanted), None)
+
+
+def _strings(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
