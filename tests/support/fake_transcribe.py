@@ -4,7 +4,10 @@ The real boto3 ``transcribe`` client reaches it through ``endpoint_url`` (or
 ``AWS_ENDPOINT_URL_TRANSCRIBE``) and speaks the service's JSON protocol to it: ``POST /`` with
 ``X-Amz-Target: Transcribe.TranscribeAudio``, ``application/x-amz-json-1.1`` and a SigV4 signature.
 Answers are shaped like the botocore model's ``TranscribeAudioResponse``; errors carry ``__type``,
-``Message`` and, for audio problems, ``Reason``, with the model's status codes.
+``Message`` and, for audio problems, ``Reason``, with the model's status codes. Every request is first
+checked against the whole ``TranscribeAudio`` input shape of botocore's model (at most 5
+``VocabularySettings``, a ``Language`` from the model's enum, lengths, ranges and patterns), as the
+service checks it, and refused in its words (``support.service_model``).
 
 The transcript is real: the chunk is read from the S3 the test uses (moto, in-process) or from the
 inline bytes, decoded, checked against the service's limits (0.5 s to 1 hour, 25 MB inline, 500 MB
@@ -38,10 +41,11 @@ from typing import Any
 
 import numpy as np
 
+from support.service_model import ErrorAnswer, refusal, service_model, validate
+
 TARGET = "Transcribe.TranscribeAudio"
 CREDENTIAL_SCOPE = re.compile(r"Credential=(?P<key>[^/]+)/\d{8}/(?P<region>[^/]+)/transcribe/aws4_request")
 CONTENT_TYPE = "application/x-amz-json-1.1"
-INLINE_LIMIT_BYTES = 26_214_400
 S3_LIMIT_BYTES = 500 * 1000 * 1000
 MIN_SECONDS = 0.5
 MAX_SECONDS = 3600.0
@@ -74,6 +78,7 @@ STATUS = {
     "InternalFailureException": 500,
     "ServiceUnavailableException": 503,
 }
+_OPERATION = service_model("transcribe").operation_model("TranscribeAudio")
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 _DIGITS = re.compile(r"^[\d()+-]*\d[\d()+-]*$")
 
@@ -266,10 +271,8 @@ class FakeTranscribeServer:
 
     def _media_bytes(self, media: Mapping[str, Any], region: str | None) -> bytes:
         if "MediaBytes" in media:
-            data = base64.b64decode(media["MediaBytes"])
-            if len(data) > INLINE_LIMIT_BYTES:
-                raise bad_request("The audio is larger than the maximum size of 25 MB.", "audioFileTooLarge")
-            return data
+            # The model's length constraint on MediaBytes (25 MB) is checked with the rest of the request.
+            return base64.b64decode(media["MediaBytes"])
         bucket, key = _s3_location(media["MediaFileUri"])
         s3 = self._s3()
         try:
@@ -674,6 +677,10 @@ def _handler_for(server: FakeTranscribeServer) -> type[BaseHTTPRequestHandler]:
                 time.sleep(reply.delay_seconds)
             try:
                 self._check_envelope(target)
+                refused = refusal(_OPERATION, validate(_OPERATION, params))
+                if refused is not None:
+                    self._refuse(refused)
+                    return
                 if reply.error or reply.status:
                     code = reply.error or "InternalFailureException"
                     raise ServiceError(code, reply.message, reply.reason)
@@ -701,10 +708,15 @@ def _handler_for(server: FakeTranscribeServer) -> type[BaseHTTPRequestHandler]:
                 body["Reason"] = error.reason
             self._send(status or STATUS.get(error.code, 400), body, {"x-amzn-ErrorType": error.code})
 
+        def _refuse(self, answer: ErrorAnswer) -> None:
+            self._send_bytes(answer.status, answer.body, answer.headers)
+
         def _send(
             self, status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
         ) -> None:
-            data = json.dumps(body).encode()
+            self._send_bytes(status, json.dumps(body).encode(), headers)
+
+        def _send_bytes(self, status: int, data: bytes, headers: Mapping[str, str] | None = None) -> None:
             self.send_response(status)
             self.send_header("Content-Type", CONTENT_TYPE)
             self.send_header("Content-Length", str(len(data)))

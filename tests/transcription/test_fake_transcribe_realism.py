@@ -122,7 +122,58 @@ def test_a_bucket_in_another_region_than_the_request_is_not_read(service: dict[s
 def test_inline_audio_over_25_mb_is_refused(service: dict[str, Any]) -> None:
     oversized = (service["folder"] / "tone.mp3").read_bytes() + bytes(26_214_400)
     response = refusal(service, Media={"MediaBytes": oversized}, Language="en")
-    assert response["Reason"] == "audioFileTooLarge"
+    assert response["Error"]["Code"] == "BadRequestException"
+    assert response["Error"]["Message"] == (
+        f"1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim={len(oversized)} "
+        f"cap={len(oversized)}]' at 'media.mediaBytes' failed to satisfy constraint: "
+        "Member must have length less than or equal to 26214400"
+    )
+
+
+ENGLISH_TERMS = {"Language": "en", "Phrases": [{"Text": "mediascribe"}]}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"Language": "en", "VocabularySettings": [ENGLISH_TERMS] * 6},
+            "at 'vocabularySettings' failed to satisfy constraint: "
+            "Member must have length less than or equal to 5",
+        ),
+        (
+            {"Language": "xx"},
+            "Value 'xx' at 'language' failed to satisfy constraint: Member must satisfy enum value set: "
+            "[en, es, fr, it, de, ja, pt, ko, zh-CN, zh-TW, zh-HK]",
+        ),
+        (
+            {"Language": "en", "ShowSpeakerLabels": True, "MaxSpeakerLabels": 31},
+            "Value '31' at 'maxSpeakerLabels' failed to satisfy constraint: "
+            "Member must have value less than or equal to 30",
+        ),
+        (
+            {"Language": "en", "VocabularySettings": [{"Language": "en", "VocabularyName": "my terms"}]},
+            "Value 'my terms' at 'vocabularySettings.1.member.vocabularyName' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: ^[0-9a-zA-Z._-]+",
+        ),
+        (
+            {"Language": "en", "ContentRedaction": {**REDACTION, "PiiEntityTypes": ["SHOE_SIZE"]}},
+            "Value 'SHOE_SIZE' at 'contentRedaction.piiEntityTypes.1.member' failed to satisfy constraint",
+        ),
+    ],
+)
+def test_what_the_model_constrains_is_refused_in_the_services_words(
+    service: dict[str, Any], params: dict[str, Any], message: str
+) -> None:
+    """botocore's client sends all of these (it checks no maxima, enums or patterns); the service
+    refuses them before looking at the audio."""
+    before = len(service["server"].requests)
+    response = refusal(service, Media={"MediaFileUri": URI}, **params)
+    assert response["Error"]["Code"] == "BadRequestException"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert response["Error"]["Message"].startswith("1 validation error detected: ")
+    assert message in response["Error"]["Message"]
+    assert len(service["server"].requests) == before + 1
 
 
 def test_an_unsigned_request_is_refused(service: dict[str, Any]) -> None:
