@@ -1,42 +1,31 @@
 #!/usr/bin/env bash
 # Static security and correctness checks of template.yaml: cfn-lint, checkov and `sam validate --lint`.
 # checkov and aws-sam-cli pin conflicting dependencies (with each other and with .venv), so each gets
-# its own venv under .venv-tools/, rebuilt only when its pin changes. Set SKIP_SAM_VALIDATE=1 to skip
-# the (optional, ~100 MB) SAM CLI.
+# its own venv under .venv-tools/ (tools/tool_venv.py holds the pins and builds them, rebuilt only
+# when a pin changes). Set SKIP_SAM_VALIDATE=1 to skip the (optional, ~100 MB) SAM CLI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-python3}"
 TOOLS=.venv-tools
-CHECKOV_PIN="checkov==3.3.30"
-SAM_PIN="aws-sam-cli==1.170.0"
 
-# tool_venv NAME PIN: make sure .venv-tools/NAME has exactly PIN installed.
+# tool_venv NAME: make sure .venv-tools/NAME has exactly its pin installed.
 tool_venv() {
-  local dir="$TOOLS/$1" pin="$2"
-  if [[ -f "$dir/.stamp" && "$(cat "$dir/.stamp")" == "$pin" ]]; then
-    return
-  fi
-  echo "check-template: installing $pin into $dir"
-  rm -rf "$dir"
-  bash scripts/ensure-venv.sh "$PYTHON" "$dir"
-  "$dir/bin/python" -m pip install --quiet --upgrade pip
-  "$dir/bin/python" -m pip install --quiet "$pin"
-  echo "$pin" > "$dir/.stamp"
+  PYTHON="$PYTHON" "$PYTHON" -m tools.tool_venv "$1" >/dev/null
 }
 
 echo "check-template: cfn-lint"
 .venv/bin/cfn-lint template.yaml
 
 echo "check-template: checkov"
-tool_venv checkov "$CHECKOV_PIN"
+tool_venv checkov
 # Skips are justified in .checkov.yaml (checks skipped for every resource) or inline in the
 # template's Metadata (one resource), never here.
 "$TOOLS/checkov/bin/checkov" --config-file .checkov.yaml --file template.yaml
 
 if [[ "${SKIP_SAM_VALIDATE:-0}" != "1" ]]; then
   echo "check-template: sam validate --lint"
-  tool_venv sam "$SAM_PIN"
+  tool_venv sam
   # Validation is local; the CLI insists on a region but never contacts it.
   AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" SAM_CLI_TELEMETRY=0 \
     "$TOOLS/sam/bin/sam" validate --lint --template-file template.yaml

@@ -3,7 +3,7 @@
 SAM attaches ``AWSLambdaVPCAccessExecutionRole`` (ENI actions on ``*``) to a function's role whenever
 the function has a ``VpcConfig``, even one that a false condition turns into ``AWS::NoValue``. These
 tests expand the template with SAM's own translator (``tools/template/translate_template.py``, run by
-the SAM CLI's interpreter that ``scripts/check-template.sh`` installs) for one database mode at a time.
+the SAM CLI's interpreter, which the ``sam_python`` fixture installs) for one database mode at a time.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from template_support import REPO, TEMPLATE_PATH, as_list, resources_of_type
 
-SAM_PYTHON = REPO / ".venv-tools" / "sam" / "bin" / "python"
 VPC_ACCESS = "AWSLambdaVPCAccessExecutionRole"
 EXISTING_DATABASE_IN_VPC = {
     "DatabaseSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:jobs-db-AbCdEf",
@@ -27,12 +26,11 @@ EXISTING_DATABASE_IN_VPC = {
 }
 
 
-def expand(tmp_path: Path, parameters: dict[str, str]) -> dict[str, Any]:
-    assert SAM_PYTHON.exists(), "the SAM CLI's venv is missing: run `bash scripts/check-template.sh` once"
+def expand(sam_python: Path, tmp_path: Path, parameters: dict[str, str]) -> dict[str, Any]:
     out = tmp_path / "expanded.json"
     subprocess.run(
         [
-            str(SAM_PYTHON),
+            str(sam_python),
             "-m",
             "tools.template.translate_template",
             str(TEMPLATE_PATH),
@@ -62,13 +60,13 @@ def network_interface_actions(role: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def own_database(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return expand(tmp_path_factory.mktemp("own-database"), {})
+def own_database(sam_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return expand(sam_python, tmp_path_factory.mktemp("own-database"), {})
 
 
 @pytest.fixture(scope="module")
-def existing_database_in_vpc(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return expand(tmp_path_factory.mktemp("existing-database"), EXISTING_DATABASE_IN_VPC)
+def existing_database_in_vpc(sam_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return expand(sam_python, tmp_path_factory.mktemp("existing-database"), EXISTING_DATABASE_IN_VPC)
 
 
 def test_without_a_vpc_no_role_may_manage_network_interfaces(own_database: dict[str, Any]) -> None:
