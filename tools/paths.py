@@ -7,3 +7,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 # Tool venvs and build caches: outside git (.gitignore), kept across sessions.
 TOOLS = REPO / ".venv-tools"
+TEMPLATE = REPO / "template.yaml"
+# The template tests' helpers, which the template tooling shares (template_render).
+TEMPLATE_TESTS = REPO / "tests" / "template"

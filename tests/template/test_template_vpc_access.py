@@ -2,20 +2,17 @@
 
 SAM attaches ``AWSLambdaVPCAccessExecutionRole`` (ENI actions on ``*``) to a function's role whenever
 the function has a ``VpcConfig``, even one that a false condition turns into ``AWS::NoValue``. These
-tests expand the template with SAM's own translator (``tools/template/translate_template.py``, run by
-the SAM CLI's interpreter, which the ``sam_python`` fixture installs) for one database mode at a time.
+tests expand the template with SAM's own translator (``tools.template.expansion``, which installs the
+SAM CLI's venv on first use) for one database mode at a time.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
-from template_support import REPO, TEMPLATE_PATH, as_list, resources_of_type
+from template_support import as_list, resources_of_type
+from tools.template.expansion import expand
 
 VPC_ACCESS = "AWSLambdaVPCAccessExecutionRole"
 EXISTING_DATABASE_IN_VPC = {
@@ -24,25 +21,6 @@ EXISTING_DATABASE_IN_VPC = {
     "VpcSubnetIds": "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
     "VpcSecurityGroupIds": "sg-0123456789abcdef0",
 }
-
-
-def expand(sam_python: Path, tmp_path: Path, parameters: dict[str, str]) -> dict[str, Any]:
-    out = tmp_path / "expanded.json"
-    subprocess.run(
-        [
-            str(sam_python),
-            "-m",
-            "tools.template.translate_template",
-            str(TEMPLATE_PATH),
-            str(out),
-            *(f"{name}={value}" for name, value in parameters.items()),
-        ],
-        check=True,
-        capture_output=True,
-        cwd=REPO,
-        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "PYTHONPATH": ".:tests/template"},
-    )
-    return json.loads(out.read_text(encoding="utf-8"))
 
 
 def role_of(template: dict[str, Any], function: dict[str, Any]) -> dict[str, Any]:
@@ -60,13 +38,13 @@ def network_interface_actions(role: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def own_database(sam_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return expand(sam_python, tmp_path_factory.mktemp("own-database"), {})
+def own_database() -> dict[str, Any]:
+    return expand({})
 
 
 @pytest.fixture(scope="module")
-def existing_database_in_vpc(sam_python: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return expand(sam_python, tmp_path_factory.mktemp("existing-database"), EXISTING_DATABASE_IN_VPC)
+def existing_database_in_vpc() -> dict[str, Any]:
+    return expand(EXISTING_DATABASE_IN_VPC)
 
 
 def test_without_a_vpc_no_role_may_manage_network_interfaces(own_database: dict[str, Any]) -> None:
