@@ -7,19 +7,12 @@ from typing import Any
 
 import pytest
 from template_support import load_template, resources_of_type
-from tools import tool_venv
 from tools.template.layer_build import MakefileLayer, cached_build
 
 
 @pytest.fixture(scope="session")
 def template() -> dict[str, Any]:
     return load_template()
-
-
-@pytest.fixture(scope="session")
-def sam_python() -> Path:
-    """The SAM CLI's interpreter, its venv installed on first use just as scripts/check-template.sh does."""
-    return tool_venv.ensure("sam") / "bin" / "python"
 
 
 @pytest.fixture(scope="session")
