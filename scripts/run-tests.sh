@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole suite: static checks first (ruff and mypy --strict on the code; cfn-lint, checkov and sam
 # validate on template.yaml), then pytest, so pytest's summary is the last thing printed. A failing
-# static check fails the suite even when every test passes.
+# static check fails the suite even when every test passes; a suite that collects no tests fails
+# with pytest's exit code 5 (scripts/run-pytest.sh), and so does .ci/run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 checks=0
