@@ -85,6 +85,13 @@ class Settings:
     notes_max_input_tokens: int = 32_000
     # The jobs API starts a notes retry by invoking this function asynchronously.
     notes_function_name: str | None = None
+    # A Notion page per job's notes, under one page or in one database (see docs/integrations.md).
+    # The token: NOTION_TOKEN locally, the Secrets Manager secret NOTION_TOKEN_SECRET in AWS.
+    notion_parent_page_id: str | None = None
+    notion_database_id: str | None = None
+    notion_token: str | None = field(default=None, repr=False)
+    notion_token_secret: str | None = None
+    notion_base_url: str | None = None
 
     # Jobs database
     database_url: str | None = field(default=None, repr=False)
@@ -176,6 +183,8 @@ class Settings:
             raise ConfigurationError("NOTES_PROVIDER must be off, bedrock or openai")
         if self.notes_max_input_tokens < 4_000:
             raise ConfigurationError("NOTES_MAX_INPUT_TOKENS must be at least 4000")
+        if self.notion_parent_page_id and self.notion_database_id:
+            raise ConfigurationError("NOTION_PARENT_PAGE_ID and NOTION_DATABASE_ID: set one, not both")
         if self.database_mode not in ("postgres", "data-api"):
             raise ConfigurationError("DATABASE_MODE must be postgres or data-api")
         if self.database_port is not None and not 0 < self.database_port < 65536:

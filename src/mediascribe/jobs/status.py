@@ -56,6 +56,9 @@ def job_status_document(
             document["title"] = title
         if notes is not None:
             document["notes"] = notes
+        notion = repository.notion_page(job.id)
+        if notion is not None:
+            document["notion"] = notion.to_document()
         if include_content:
             document["content"] = repository.get_content(job.id)
     elif job.status is JobStatus.FAILED:

@@ -19,6 +19,7 @@ from botocore.config import Config
 
 from mediascribe.aws_clients import service_client
 from mediascribe.config import Settings
+from mediascribe.delivery.notion_delivery import deliver_notes
 from mediascribe.errors import (
     ConfigurationError,
     IllegalTransitionError,
@@ -95,6 +96,8 @@ def write_job_notes(
         return record_notes_failure(runtime, job.id, exc.message)
     runtime.jobs.set_notes(job.id, {"status": "completed", **notes.to_dict()}, title=notes.title)
     logger.info("notes stored", extra={"model_calls": notes.model_calls, "chapters": len(notes.chapters)})
+    # After the notes are stored: whatever happens to the page, it changes neither them nor the transcript.
+    deliver_notes(runtime.settings, runtime.jobs, job, notes, segments)
     return WriteNotesResult(status="completed")
 
 
