@@ -7,9 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test unit integration infra e2e lint bench setup postgres espeak clean
+.PHONY: demo test unit integration infra e2e lint bench setup postgres espeak chromium clean
 
-setup: $(STAMP) postgres espeak
+setup: $(STAMP) postgres espeak chromium
 
 $(STAMP): pyproject.toml src/requirements.txt
 	bash scripts/ensure-venv.sh $(PYTHON) $(VENV)
@@ -23,6 +23,9 @@ postgres:
 espeak:
 	@bash scripts/ensure-espeak.sh
 
+chromium:
+	@bash scripts/ensure-chromium.sh
+
 demo: setup
 	$(BIN)/mediascribe transcribe samples/speech-sample.mp3 --out demo-output
 
@@ -30,7 +33,7 @@ test: setup
 	bash scripts/run-tests.sh $(PYTEST_ARGS)
 
 # The tiers of `make test`, by cost. unit: no PostgreSQL, no moto, no slow tests (seconds).
-unit: $(STAMP) espeak
+unit: $(STAMP) espeak chromium
 	bash scripts/run-pytest.sh -m "unit and not slow" $(PYTEST_ARGS)
 
 integration: setup

@@ -24,6 +24,7 @@ from mediascribe.jobs.status import get_job_status
 from mediascribe.local.debris import abandoned, claim
 from mediascribe.local.workflow import ExecutionOutcome, LocalOptions, LocalWorkflow
 from mediascribe.notes.markdown import write_notes_file
+from mediascribe.page.files import write_page_file
 from mediascribe.storage import TRANSCRIPT_FORMATS
 
 ProgressCallback = Callable[[int, str], None]
@@ -131,7 +132,7 @@ class LocalRun:
         execution = None if already_done else workflow.wait(workflow.execution_arn(job_id), on_poll=poll)
         poll()
         status = get_job_status(self.repository, job_id, include_content=True)
-        written = _copy_outputs(workflow, status, path.stem, out_dir) if out_dir else {}
+        written = _copy_outputs(workflow, status, path, out_dir) if out_dir else {}
         return LocalJobResult(job_id=job_id, status=status, execution=execution, written=written)
 
 
@@ -196,12 +197,13 @@ def _progress_poller(
 
 
 def _copy_outputs(
-    workflow: LocalWorkflow, status: dict[str, Any], stem: str, out_dir: Path
+    workflow: LocalWorkflow, status: dict[str, Any], source: Path, out_dir: Path
 ) -> dict[str, Path]:
     outputs = (status.get("result") or {}).get("outputs") or {}
     if status["status"] != "completed" or not outputs:
         return {}
     out_dir.mkdir(parents=True, exist_ok=True)
+    stem = source.stem
     written = {}
     for fmt in TRANSCRIPT_FORMATS:
         if fmt in outputs:
@@ -209,4 +211,6 @@ def _copy_outputs(
             target.write_text(workflow.read_text(outputs[fmt]), encoding="utf-8")
             written[fmt] = target
     written.update(write_notes_file(status, out_dir, stem))
+    if "json" in written:
+        written["html"] = write_page_file(status, written["json"], source, out_dir, stem)
     return written

@@ -44,6 +44,11 @@ class JobKeys:
             raise InvalidObjectKeyError(f"unknown transcript format {fmt!r}")
         return f"{self.prefix}transcript.{fmt}"
 
+    @property
+    def page(self) -> str:
+        """The transcript page (``transcript.html``): rendered, not a transcript format to copy."""
+        return f"{self.prefix}transcript.html"
+
     def owns(self, key: str) -> bool:
         """True for keys inside this job's prefix that cannot climb out of it."""
         return key.startswith(self.prefix) and ".." not in key.split("/")

@@ -167,6 +167,19 @@ class MediaStore:
         )
         return PresignedUpload(url=post["url"], fields=dict(post["fields"]), max_bytes=max_bytes)
 
+    def presigned_download(self, key: str, *, expires_seconds: int) -> str:
+        """A GET URL for one object of the bucket, signed with this client's credentials.
+
+        Signing is local; S3 checks the signer's s3:GetObject when the URL is used, and a URL signed
+        with temporary (role) credentials stops working when they expire, whatever ``expires_seconds``
+        says (https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html).
+        """
+        validate_object_key(key)
+        url: str = self._client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_seconds
+        )
+        return url
+
     def _source_bucket(self, bucket: str | None) -> str:
         return self.bucket if bucket is None else validate_bucket(bucket)
 

@@ -13,6 +13,7 @@ from mediascribe.transcription.captions import to_json, to_srt, to_text, to_vtt
 from mediascribe.transcription.models import ChunkTranscript, Transcript
 from mediascribe.transcription.speakers import distinct_speakers
 from mediascribe.workflow.contracts import ChunkResult, FinalizeRequest, FinalizeResult
+from mediascribe.workflow.page import store_page
 from mediascribe.workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def finalize(runtime: Runtime, request: FinalizeRequest) -> FinalizeResult:
         fmt: runtime.store.put_text(keys, keys.transcript(fmt), render(transcript), content_type)
         for fmt, (render, content_type) in _RENDERERS.items()
     }
+    outputs["html"] = store_page(runtime, job, segments=transcript.segments)
     result = {
         "bucket": runtime.store.bucket,
         "outputs": outputs,

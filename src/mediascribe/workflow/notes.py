@@ -38,6 +38,7 @@ from mediascribe.notes.providers import (
 from mediascribe.notes.writer import Segment, write_notes
 from mediascribe.transcription.credentials import resolve_openai_api_key
 from mediascribe.workflow.contracts import Contract, JobStep
+from mediascribe.workflow.page import store_page
 from mediascribe.workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,8 @@ def write_job_notes(
         return record_notes_failure(runtime, job.id, exc.message)
     except NotesError as exc:
         return record_notes_failure(runtime, job.id, exc.message)
+    # The page first, as finalize writes its files before completing: stored notes are on the page.
+    store_page(runtime, job, notes=notes)
     runtime.jobs.set_notes(job.id, {"status": "completed", **notes.to_dict()}, title=notes.title)
     logger.info("notes stored", extra={"model_calls": notes.model_calls, "chapters": len(notes.chapters)})
     # After the notes are stored: whatever happens to the page, it changes neither them nor the transcript.
