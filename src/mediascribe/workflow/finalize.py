@@ -10,6 +10,7 @@ from mediascribe.errors import ChunkVerificationError
 from mediascribe.storage import JobKeys
 from mediascribe.transcription.assembly import assemble_transcript
 from mediascribe.transcription.captions import to_json, to_srt, to_text, to_vtt
+from mediascribe.transcription.catalog import single_language
 from mediascribe.transcription.models import ChunkTranscript, Transcript
 from mediascribe.transcription.speakers import distinct_speakers
 from mediascribe.workflow.contracts import ChunkResult, FinalizeRequest, FinalizeResult
@@ -50,6 +51,8 @@ def finalize(runtime: Runtime, request: FinalizeRequest) -> FinalizeResult:
         "speakers": len(transcript.speakers),
         "characters": len(transcript.text),
     }
+    # Before completing: a completed job is always searchable, and a retry rewrites the same rows.
+    runtime.jobs.store_segments(job_id, transcript.segments, single_language(runtime.settings))
     completed = runtime.jobs.complete(job_id, transcript.text, result)
     logger.info("transcript stored", extra={"chunk_count": transcript.chunk_count})
     return FinalizeResult(
