@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -20,10 +21,9 @@ from mediascribe.jobs.database import Database
 from mediascribe.jobs.executor import Executor, StatementError
 from mediascribe.jobs.repository import JobRepository
 from mediascribe.jobs.schema import Migration, apply_migrations, available_migrations
-from support.fake_data_api import FakeDataApi, data_api_executor
+from support.fake_data_api import FakeDataApi, data_api_executor, secrets_manager_credentials
 from support.job_sources import job_id_for, source_for
 
-APP_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:mediascribe-app-AbCdEf"
 # Every printable ASCII character that could break naive quoting, in a valid password.
 AWKWARD_PASSWORD = 'it\'s a "quoted" pass\\word; %s %(x)s $$ -- /*'
 DDL = (
@@ -50,18 +50,24 @@ def migrator(adapter: str, database: Database, request) -> Iterator[Executor]:
 
 
 @pytest.fixture
-def app_executor(adapter: str, _migrated: str) -> Iterator[Callable[[AppCredentials], Executor]]:
-    """An executor that logs in as the application role, over the adapter under test."""
+def app_executor(adapter: str, _migrated: str, request) -> Iterator[Callable[[AppCredentials], Executor]]:
+    """An executor that logs in as the application role, over the adapter under test: on the Data API
+    the role's login is in the function's secret (moto's Secrets Manager), which the stand-in reads."""
     opened: list[Executor] = []
     apis: list[FakeDataApi] = []
 
     def open_as(credentials: AppCredentials) -> Executor:
-        dsn = make_dsn(_migrated, user=credentials.username, password=credentials.password)
         if adapter == "psycopg2":
-            opened.append(Database(dsn))
-        else:
-            apis.append(FakeDataApi(dsn, secret_arn=APP_SECRET_ARN).__enter__())
-            opened.append(data_api_executor(apis[-1], resume_backoff_seconds=0.01))
+            opened.append(
+                Database(make_dsn(_migrated, user=credentials.username, password=credentials.password))
+            )
+            return opened[-1]
+        secrets = request.getfixturevalue("secrets_manager")
+        value = json.dumps({"username": credentials.username, "password": credentials.password})
+        arn = secrets.create_secret(Name=f"mediascribe-app-{credentials.username}", SecretString=value)["ARN"]
+        api = FakeDataApi(_migrated, secret_arn=arn, credentials=secrets_manager_credentials(secrets))
+        apis.append(api.__enter__())
+        opened.append(data_api_executor(api, resume_backoff_seconds=0.01))
         return opened[-1]
 
     yield open_as

@@ -35,5 +35,5 @@ def test_a_multi_chunk_job_completes_over_the_data_api(
     assert JobRepository(data_api_executor(data_api)).get_content(job_id) == content
     # Every step wrote through the Data API; units of several statements ran as transactions.
     calls = data_api.calls[calls_before:]
-    assert calls.count("Execute") >= 4 + job.chunks_total
+    assert calls.count("ExecuteStatement") >= 4 + job.chunks_total
     assert calls.count("BeginTransaction") == calls.count("CommitTransaction") >= 2

@@ -4,44 +4,74 @@ It speaks the service's REST-JSON protocol as botocore's ``rds-data`` client sen
 at it with ``endpoint_url``): ``POST /Execute``, ``/BeginTransaction``, ``/CommitTransaction`` and
 ``/RollbackTransaction``. It is no friendlier than the service:
 
-- parameters are typed as the service types them: a ``stringValue`` is varchar unless a ``typeHint``
-  says UUID/JSON/TIMESTAMP/DATE/TIME/DECIMAL, ``longValue`` is bigint, ``doubleValue`` double
-  precision; array parameters and unknown or missing names are refused;
-- one statement per call; the SQL text is limited to 65,536 characters;
+- every request is checked against the operation's whole input shape in botocore's model (lengths,
+  enums, unknown members such as ``database`` on a commit) and refused in the service's words;
+- it logs in to PostgreSQL with the user name and password of the request's ``secretArn``
+  (``credentials``), in the request's ``database``: a role gets only its own privileges, a failed
+  login is a ``BadRequestException`` (``FATAL: password authentication failed ...``) and an unknown
+  database a ``DatabaseErrorException``, as the service answers them;
+- statements are prepared on the server with the parameters' declared types, as the service's JDBC
+  driver does: a ``stringValue`` is varchar unless a ``typeHint`` says UUID/JSON/TIMESTAMP/DATE/TIME/
+  DECIMAL, ``longValue`` is bigint, ``doubleValue`` double precision, and an ``isNull`` without a hint
+  is untyped, so PostgreSQL itself refuses a NULL whose type it cannot infer ("could not determine
+  data type of parameter $1"); array parameters and unknown or missing names are refused;
+- one statement per call; a statement is cancelled after 45 s (``StatementTimeoutException``) unless
+  ``continueAfterTimeout`` is set, when the call still times out but the statement runs on
+  (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api-timeouts.html: "By default,
+  the Data API cancels an operation and returns a timeout error if the operation doesn't finish
+  processing within 45 seconds ... [with continueAfterTimeout] Your application still receives the
+  timeout error. However, the operation continues running and isn't canceled");
 - records come back as typed fields with column metadata (or ``formattedRecords`` for
   ``formatRecordsAs=JSON``); a row over 64 KB and a response over 1 MiB are refused;
-- transactions are addressed by id, expire after 3 minutes without a call, and an unknown id is an
-  error; errors use the service's names, HTTP status codes and ``x-amzn-ErrorType`` header;
-- ``resume_for(n)`` answers the next ``n`` calls with ``DatabaseResumingException``, as a paused
-  Aurora Serverless v2 cluster does while it wakes.
+- transactions are addressed by id and expire after 3 minutes without a call
+  (https://docs.aws.amazon.com/rdsdataservice/latest/APIReference/API_BeginTransaction.html: "A
+  transaction times out if no calls use its transaction ID in three minutes"); an unknown or expired
+  id is a ``TransactionNotFoundException``, the error every operation lists for it. A failed statement
+  aborts its transaction, as PostgreSQL does: later statements fail ("current transaction is
+  aborted") and so does the commit, which rolls back;
+- errors carry the status code, ``x-amzn-ErrorType`` header and body the model gives them;
+- ``resume_for_seconds(s)`` answers every call in the next ``s`` seconds with
+  ``DatabaseResumingException``, as a paused Aurora Serverless v2 cluster does while it wakes.
+
+Time (the pause, a transaction's idle time) is read from the ``clock`` given at construction, so a
+test on a ``VirtualClock`` sees the waits of the code under test as elapsed.
 """
 
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import re
 import secrets
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import psycopg2
+import psycopg2.errors
 import psycopg2.extensions
+from botocore.model import OperationModel
+from psycopg2.extensions import make_dsn
 
 from mediascribe.jobs.sql_script import split_statements
+from support.service_model import ErrorAnswer, error_answer, refusal, service_model, validate
+from support.virtual_clock import SYSTEM_CLOCK, Clock
 
 MAX_RESPONSE_BYTES = 1024 * 1024
 MAX_ROW_BYTES = 64 * 1024
-MAX_SQL_CHARS = 65_536
 TRANSACTION_IDLE_SECONDS = 180.0
+STATEMENT_TIMEOUT_SECONDS = 45.0
 CLUSTER_ARN = "arn:aws:rds:us-east-1:123456789012:cluster:mediascribe"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-abc-AbCdEf"
+ABORTED = "ERROR: current transaction is aborted, commands ignored until end of transaction block"
+
+# The user name and password in a secret, by the secret's ARN.
+Credentials = Callable[[str], tuple[str, str]]
 
 _HINT_TYPES = {
     "UUID": "uuid",
@@ -67,36 +97,84 @@ _JDBC_TYPES = {
     "date": 91,
     "bytea": -2,
 }
-_ERROR_STATUS = {
-    "BadRequestException": 400,
-    "DatabaseErrorException": 400,
-    "DatabaseResumingException": 400,
-    "ForbiddenException": 403,
-    "NotFoundException": 404,
-    "TransactionNotFoundException": 404,
-}
+_MODEL = service_model("rds-data")
 
 
 class DataApiError(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    """An error answer: its code (an error shape of the operation) and the shape's other members."""
+
+    def __init__(self, code: str, message: str, **members: Any) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.members = members
+
+
+class RequestRefused(Exception):
+    """A request the operation's model refuses, with the answer already built."""
+
+    def __init__(self, answer: ErrorAnswer) -> None:
+        super().__init__(answer.body.decode("utf-8"))
+        self.answer = answer
+
+
+@dataclass(frozen=True)
+class _Login:
+    user: str | None
+    password: str | None
+    database: str | None
+
+
+@dataclass
+class _Transaction:
+    connection: psycopg2.extensions.connection
+    login: _Login
+    last_used: float
+    # Why it is aborted (the statement that failed in it), if it is.
+    failure: str | None = None
+    # A statement the call gave up waiting for (continueAfterTimeout) that still runs in it.
+    running: threading.Thread | None = None
+
+
+@dataclass
+class _Outcome:
+    response: dict[str, Any] | None = None
+    error: DataApiError | None = None
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 class FakeDataApi:
-    """The server; ``endpoint_url`` is what a boto3 ``rds-data`` client is given."""
+    """The server; ``endpoint_url`` is what a boto3 ``rds-data`` client is given.
 
-    def __init__(self, dsn: str, *, cluster_arn: str = CLUSTER_ARN, secret_arn: str = SECRET_ARN) -> None:
+    ``credentials`` maps the request's ``secretArn`` to the login it holds; without it the stand-in
+    logs in with the ``dsn``'s own user. ``statement_timeout_seconds`` is the service's 45 s, lowered
+    only by tests that run a slow statement on purpose.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        cluster_arn: str = CLUSTER_ARN,
+        secret_arn: str = SECRET_ARN,
+        credentials: Credentials | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        statement_timeout_seconds: float = STATEMENT_TIMEOUT_SECONDS,
+    ) -> None:
         self.dsn = dsn
         self.cluster_arn = cluster_arn
         self.secret_arn = secret_arn
         self.calls: list[str] = []
-        self._resuming = 0
+        self._credentials = credentials
+        self._clock = clock
+        self._statement_timeout = statement_timeout_seconds
+        self._resuming_until = clock.monotonic()
         self._lock = threading.Lock()
-        self._idle: list[psycopg2.extensions.connection] = []
-        self._transactions: dict[str, tuple[psycopg2.extensions.connection, float]] = {}
+        self._idle: dict[_Login, list[psycopg2.extensions.connection]] = {}
+        self._transactions: dict[str, _Transaction] = {}
+        self._background: list[threading.Thread] = []
         self._type_names: dict[int, str] = {}
+        self._statement_names = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -113,58 +191,89 @@ class FakeDataApi:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self.wait_for_running_statements()
         with self._lock:
-            connections = self._idle + [conn for conn, _ in self._transactions.values()]
+            connections = [c for pool in self._idle.values() for c in pool]
+            connections += [transaction.connection for transaction in self._transactions.values()]
             self._idle.clear()
             self._transactions.clear()
         for connection in connections:
             connection.close()
 
-    def resume_for(self, calls: int) -> None:
-        """Answer the next ``calls`` requests as a cluster that is resuming from a pause."""
+    def resume_for_seconds(self, seconds: float) -> None:
+        """Answer every request in the next ``seconds`` (on the clock) as a cluster resuming from a pause."""
         with self._lock:
-            self._resuming = calls
+            self._resuming_until = self._clock.monotonic() + seconds
+
+    def wait_for_running_statements(self) -> None:
+        """Wait for the statements that run on after their call timed out (``continueAfterTimeout``)."""
+        with self._lock:
+            running, self._background = self._background, []
+        for thread in running:
+            thread.join()
 
     # --- operations ---------------------------------------------------------------------------
 
-    def handle(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+    def handle(self, operation: OperationModel, body: dict[str, Any]) -> dict[str, Any]:
+        refused = refusal(operation, validate(operation, body))
+        if refused is not None:
+            raise RequestRefused(refused)
         with self._lock:
-            self.calls.append(operation)
-            if self._resuming > 0:
-                self._resuming -= 1
+            self.calls.append(operation.name)
+            if self._clock.monotonic() < self._resuming_until:
                 raise DataApiError(
                     "DatabaseResumingException",
                     "The Aurora DB instance db-1 is resuming after being auto-paused. "
                     "Please wait a few seconds and try again.",
                 )
         self._check_target(body)
-        if operation == "BeginTransaction":
-            return self._begin()
-        if operation == "CommitTransaction":
-            return self._finish(body, commit=True)
-        if operation == "RollbackTransaction":
-            return self._finish(body, commit=False)
-        if operation == "Execute":
-            return self._execute(body)
-        raise DataApiError("BadRequestException", f"unsupported operation {operation}")
+        if operation.name == "BeginTransaction":
+            return self._begin(self._login(body))
+        if operation.name == "CommitTransaction":
+            return self._finish(body["transactionId"], commit=True)
+        if operation.name == "RollbackTransaction":
+            return self._finish(body["transactionId"], commit=False)
+        return self._execute(body)
 
     def _check_target(self, body: dict[str, Any]) -> None:
-        if body.get("resourceArn") != self.cluster_arn:
+        if body["resourceArn"] != self.cluster_arn:
             raise DataApiError("BadRequestException", "Invalid cluster arn")
-        if body.get("secretArn") != self.secret_arn:
+        known = self._credentials is not None or body["secretArn"] == self.secret_arn
+        if not known:
             raise DataApiError("ForbiddenException", "Invalid secret arn or the caller may not read it")
 
-    def _begin(self) -> dict[str, Any]:
-        connection = self._take_connection()
+    def _login(self, body: dict[str, Any]) -> _Login:
+        database = body.get("database") or None
+        if self._credentials is None:
+            return _Login(None, None, database)
+        try:
+            user, password = self._credentials(body["secretArn"])
+        except KeyError:
+            raise DataApiError(
+                "ForbiddenException", "Invalid secret arn or the caller may not read it"
+            ) from None
+        return _Login(user, password, database)
+
+    def _begin(self, login: _Login) -> dict[str, Any]:
+        connection = self._take_connection(login)
         transaction_id = base64.b64encode(secrets.token_bytes(96)).decode("ascii")
         with self._lock:
-            self._transactions[transaction_id] = (connection, time.monotonic())
+            self._transactions[transaction_id] = _Transaction(connection, login, self._clock.monotonic())
         return {"transactionId": transaction_id}
 
-    def _finish(self, body: dict[str, Any], *, commit: bool) -> dict[str, Any]:
-        transaction_id = body.get("transactionId", "")
-        connection = self._pop_transaction(transaction_id, code="NotFoundException")
+    def _finish(self, transaction_id: str, *, commit: bool) -> dict[str, Any]:
+        transaction = self._pop_transaction(transaction_id)
+        if transaction.running is not None:
+            transaction.running.join()
+        connection = transaction.connection
         try:
+            if commit and transaction.failure is not None:
+                connection.rollback()
+                raise DataApiError(
+                    "DatabaseErrorException",
+                    "The database returned ROLLBACK, so the transaction cannot be committed. "
+                    f"Transaction failure cause is <<{transaction.failure}>>",
+                )
             if commit:
                 connection.commit()
             else:
@@ -172,34 +281,85 @@ class FakeDataApi:
         except psycopg2.Error as exc:
             connection.close()
             raise DataApiError("DatabaseErrorException", _pg_message(exc)) from exc
-        self._return_connection(connection)
+        finally:
+            self._return_connection(transaction.login, connection)
         return {"transactionStatus": "Transaction Committed" if commit else "Rollback Complete"}
 
     def _execute(self, body: dict[str, Any]) -> dict[str, Any]:
-        sql = body.get("sql", "")
-        if len(sql) > MAX_SQL_CHARS:
-            raise DataApiError("BadRequestException", "SQL statement is too long")
+        sql = body["sql"]
         if len(split_statements(sql)) > 1:
             raise DataApiError(
                 "DatabaseErrorException", "ERROR: cannot insert multiple commands into a prepared statement"
             )
-        statement, values = _bind(sql, body.get("parameters") or [])
+        statement = _bind(sql, body.get("parameters") or [])
         transaction_id = body.get("transactionId")
-        connection = self._use_transaction(transaction_id) if transaction_id else self._take_connection()
-        try:
+        transaction = self._use_transaction(transaction_id) if transaction_id else None
+        login = transaction.login if transaction else self._login(body)
+        connection = transaction.connection if transaction else self._take_connection(login)
+        keep_running = bool(body.get("continueAfterTimeout"))
+        outcome = _Outcome()
+
+        def run() -> None:
+            try:
+                outcome.response = self._run(connection, statement, body, keep_running=keep_running)
+                if transaction is None:
+                    connection.commit()
+            except DataApiError as exc:
+                if transaction is None:
+                    connection.rollback()
+                else:
+                    transaction.failure = transaction.failure or exc.message
+                outcome.error = exc
+            finally:
+                if transaction is None:
+                    self._return_connection(login, connection)
+                outcome.done.set()
+
+        if not keep_running:
+            run()
+        else:
+            worker = threading.Thread(target=run, name="fake-data-api-statement", daemon=True)
+            worker.start()
+            if not outcome.done.wait(self._statement_timeout):
+                with self._lock:
+                    self._background.append(worker)
+                if transaction is not None:
+                    transaction.running = worker
+                raise _timed_out(connection)
+        if outcome.error is not None:
+            raise outcome.error
+        assert outcome.response is not None
+        return outcome.response
+
+    def _run(
+        self,
+        connection: psycopg2.extensions.connection,
+        statement: _Statement,
+        body: dict[str, Any],
+        *,
+        keep_running: bool,
+    ) -> dict[str, Any]:
+        """The statement on ``connection``, cancelled by PostgreSQL at the call's timeout unless it is
+        to keep running."""
+        limit_ms = 0 if keep_running else max(int(self._statement_timeout * 1000), 1)
+        name = f"fake_data_api_{next(self._statement_names)}"
+        with connection.cursor() as cursor:
+            try:
+                cursor.execute("SELECT set_config('statement_timeout', %s, false)", (str(limit_ms),))
+                if statement.types:
+                    cursor.execute(f"PREPARE {name} ({', '.join(statement.types)}) AS {statement.sql}")
+                    placeholders = ", ".join(["%s"] * len(statement.values))
+                    cursor.execute(f"EXECUTE {name} ({placeholders})", statement.values)
+                else:
+                    cursor.execute(statement.sql)
+            except psycopg2.errors.QueryCanceled as exc:
+                raise _timed_out(connection) from exc
+            except psycopg2.Error as exc:
+                raise DataApiError("DatabaseErrorException", _pg_message(exc)) from exc
+            response = self._result(cursor, body)
+        if statement.types:
             with connection.cursor() as cursor:
-                try:
-                    cursor.execute(statement, values)
-                except psycopg2.Error as exc:
-                    if not transaction_id:
-                        connection.rollback()
-                    raise DataApiError("DatabaseErrorException", _pg_message(exc)) from exc
-                response = self._result(cursor, body)
-            if not transaction_id:
-                connection.commit()
-        finally:
-            if not transaction_id:
-                self._return_connection(connection)
+                cursor.execute(f"DEALLOCATE {name}")
         return response
 
     def _result(self, cursor: Any, body: dict[str, Any]) -> dict[str, Any]:
@@ -236,40 +396,70 @@ class FakeDataApi:
 
     # --- connections --------------------------------------------------------------------------
 
-    def _take_connection(self) -> psycopg2.extensions.connection:
+    def _take_connection(self, login: _Login) -> psycopg2.extensions.connection:
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
-        connection = psycopg2.connect(self.dsn, application_name="fake-data-api")
+            pool = self._idle.get(login)
+            if pool:
+                return pool.pop()
+        try:
+            connection = psycopg2.connect(self._dsn_for(login), application_name="fake-data-api")
+        except psycopg2.OperationalError as exc:
+            raise _login_failure(exc) from exc
         with connection.cursor() as cursor:
             cursor.execute("SET TIME ZONE 'UTC'")
         connection.commit()
         return connection
 
-    def _return_connection(self, connection: psycopg2.extensions.connection) -> None:
+    def _dsn_for(self, login: _Login) -> str:
+        options: dict[str, str] = {}
+        if login.user is not None:
+            options["user"] = login.user
+        if login.password is not None:
+            options["password"] = login.password
+        if login.database is not None:
+            options["dbname"] = login.database
+        return make_dsn(self.dsn, **options)
+
+    def _return_connection(self, login: _Login, connection: psycopg2.extensions.connection) -> None:
         if connection.closed:
             return
         if connection.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
             connection.rollback()
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+        connection.commit()
         with self._lock:
-            self._idle.append(connection)
+            self._idle.setdefault(login, []).append(connection)
 
-    def _use_transaction(self, transaction_id: str) -> psycopg2.extensions.connection:
+    def _use_transaction(self, transaction_id: str) -> _Transaction:
+        """The live transaction of that id, once a statement still running in it has finished."""
+        transaction = self._claim(transaction_id, remove=False)
         with self._lock:
-            entry = self._transactions.get(transaction_id)
-            if entry is not None and time.monotonic() - entry[1] <= TRANSACTION_IDLE_SECONDS:
-                self._transactions[transaction_id] = (entry[0], time.monotonic())
-                return entry[0]
-        if entry is not None:
-            self._pop_transaction(transaction_id, code="BadRequestException").close()
-        raise DataApiError("BadRequestException", f"Transaction {transaction_id} is not found")
+            running, transaction.running = transaction.running, None
+        if running is not None:
+            running.join()
+        return transaction
 
-    def _pop_transaction(self, transaction_id: str, *, code: str) -> psycopg2.extensions.connection:
+    def _pop_transaction(self, transaction_id: str) -> _Transaction:
+        return self._claim(transaction_id, remove=True)
+
+    def _claim(self, transaction_id: str, *, remove: bool) -> _Transaction:
+        """The transaction, touched (or removed); an unknown or expired one is not found."""
         with self._lock:
-            entry = self._transactions.pop(transaction_id, None)
-        if entry is None:
-            raise DataApiError(code, f"Transaction {transaction_id} is not found")
-        return entry[0]
+            transaction = self._transactions.get(transaction_id)
+            now = self._clock.monotonic()
+            expired = transaction is not None and now - transaction.last_used > TRANSACTION_IDLE_SECONDS
+            if transaction is not None and (remove or expired):
+                del self._transactions[transaction_id]
+            elif transaction is not None:
+                transaction.last_used = now
+        if transaction is None:
+            raise _transaction_not_found(transaction_id)
+        if expired:
+            # Rolled back by the service when it timed out.
+            transaction.connection.close()
+            raise _transaction_not_found(transaction_id)
+        return transaction
 
     def _type_name(self, connection: Any, oid: int) -> str:
         if oid not in self._type_names:
@@ -279,32 +469,64 @@ class FakeDataApi:
         return self._type_names[oid]
 
 
+def _transaction_not_found(transaction_id: str) -> DataApiError:
+    return DataApiError("TransactionNotFoundException", f"Transaction {transaction_id} is not found")
+
+
+def _timed_out(connection: psycopg2.extensions.connection) -> DataApiError:
+    return DataApiError(
+        "StatementTimeoutException",
+        "The statement timed out before it finished",
+        dbConnectionId=connection.info.backend_pid,
+    )
+
+
+def _login_failure(exc: psycopg2.OperationalError) -> DataApiError:
+    """What the service answers when it cannot log in: an unknown database is the database's error
+    (https://github.com/aws/aws-cli/issues/8577: ``DatabaseErrorException ... ERROR: database "USERNAME"
+    does not exist``), a refused login a bad request (``BadRequestException: FATAL: password
+    authentication failed for user``, https://github.com/ArsenyYankovsky/typeorm-aurora-data-api-driver/issues/86)."""
+    detail = str(exc).rsplit("FATAL:", 1)[-1].strip()
+    if re.match(r'database ".*" does not exist', detail):
+        return DataApiError("DatabaseErrorException", f"ERROR: {detail}")
+    return DataApiError("BadRequestException", f"FATAL: {detail}")
+
+
 # --- parameters ---------------------------------------------------------------------------------
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 
-def _bind(sql: str, parameters: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    """``:name`` placeholders become typed psycopg2 placeholders, as the service's driver types them."""
-    typed: dict[str, tuple[Any, str | None]] = {}
+@dataclass(frozen=True)
+class _Statement:
+    """The SQL with ``$n`` placeholders, the declared type of each and the values to execute it with."""
+
+    sql: str
+    types: list[str]
+    values: list[Any]
+
+
+def _bind(sql: str, parameters: list[dict[str, Any]]) -> _Statement:
+    """``:name`` placeholders become ``$n`` with the types the service's driver declares for them."""
+    typed: dict[str, tuple[Any, str]] = {}
     for parameter in parameters:
-        name = parameter.get("name")
+        name = parameter["name"] if parameter.get("name") else ""
         if not name:
             raise DataApiError("BadRequestException", "Parameter name is required")
         typed[name] = _typed_value(name, parameter.get("value") or {}, parameter.get("typeHint"))
-    used: set[str] = set()
+    used: list[str] = []
     out: list[str] = []
     i = 0
     while i < len(sql):
         char = sql[i]
         if char in ("'", '"') or (sql.startswith("$", i) and re.match(r"\$[A-Za-z_0-9]*\$", sql[i:])):
             end = _literal_end(sql, i)
-            out.append(sql[i:end].replace("%", "%%"))
+            out.append(sql[i:end])
             i = end
         elif sql.startswith("--", i) or sql.startswith("/*", i):
             newline = sql.find("\n", i) if sql.startswith("--", i) else sql.find("*/", i)
             end = len(sql) if newline < 0 else newline + (1 if sql.startswith("--", i) else 2)
-            out.append(sql[i:end].replace("%", "%%"))
+            out.append(sql[i:end])
             i = end
         elif char == ":" and sql.startswith("::", i):
             out.append("::")
@@ -313,27 +535,29 @@ def _bind(sql: str, parameters: list[dict[str, Any]]) -> tuple[str, dict[str, An
             name = match.group(0)
             if name not in typed:
                 raise DataApiError("BadRequestException", f"No value specified for parameter {name}")
-            used.add(name)
-            sql_type = typed[name][1]
-            out.append(f"CAST(%({name})s AS {sql_type})" if sql_type else f"%({name})s")
+            if name not in used:
+                used.append(name)
+            out.append(f"${used.index(name) + 1}")
             i = match.end()
         else:
-            out.append("%%" if char == "%" else char)
+            out.append(char)
             i += 1
-    unused = set(typed) - used
+    unused = set(typed) - set(used)
     if unused:
         raise DataApiError(
             "BadRequestException", f"Parameter {sorted(unused)[0]} is not used in the statement"
         )
-    return "".join(out), {name: typed[name][0] for name in used}
+    return _Statement("".join(out), [typed[name][1] for name in used], [typed[name][0] for name in used])
 
 
-def _typed_value(name: str, field: dict[str, Any], hint: str | None) -> tuple[Any, str | None]:
+def _typed_value(name: str, field: dict[str, Any], hint: str | None) -> tuple[Any, str]:
+    """The value and the type the driver declares for it; an untyped NULL is ``unknown``, which
+    PostgreSQL infers from the statement or refuses."""
     if len(field) != 1:
         raise DataApiError("BadRequestException", f"Parameter {name}: exactly one value field is required")
     kind, value = next(iter(field.items()))
     if kind == "isNull":
-        return None, None
+        return None, _HINT_TYPES[hint] if hint else "unknown"
     if kind == "arrayValue":
         raise DataApiError("BadRequestException", "Array parameters are not supported")
     if hint is not None and kind != "stringValue":
@@ -439,11 +663,13 @@ def _pg_message(exc: psycopg2.Error) -> str:
 
 # --- HTTP ---------------------------------------------------------------------------------------
 
+# The operations the stand-in serves, by the path the model routes them to.
 _OPERATIONS = {
-    "/Execute": "Execute",
-    "/BeginTransaction": "BeginTransaction",
-    "/CommitTransaction": "CommitTransaction",
-    "/RollbackTransaction": "RollbackTransaction",
+    operation.http["requestUri"]: operation
+    for operation in map(
+        _MODEL.operation_model,
+        ("ExecuteStatement", "BeginTransaction", "CommitTransaction", "RollbackTransaction"),
+    )
 }
 
 
@@ -457,26 +683,30 @@ def _handler_for(api: FakeDataApi) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
+            operation = _OPERATIONS.get(self.path)
+            if operation is None:
+                payload = json.dumps({"message": f"Unknown path {self.path}"}).encode("utf-8")
+                self._send(ErrorAnswer(404, {"x-amzn-ErrorType": "UnknownOperationException"}, payload))
+                return
             try:
                 if "rds-data" not in (self.headers.get("Authorization") or ""):
                     raise DataApiError("ForbiddenException", "Missing or invalid SigV4 signature")
-                operation = _OPERATIONS.get(self.path)
-                if operation is None:
-                    raise DataApiError("BadRequestException", f"Unknown path {self.path}")
                 body = json.loads(raw or b"{}")
-                self._answer(200, api.handle(operation, body))
+                answer = json.dumps(api.handle(operation, body), ensure_ascii=False).encode("utf-8")
+                self._send(ErrorAnswer(200, {}, answer))
+            except RequestRefused as refused:
+                self._send(refused.answer)
             except DataApiError as exc:
-                self._answer(_ERROR_STATUS.get(exc.code, 400), {"message": exc.message}, error=exc.code)
+                self._send(error_answer(operation, exc.code, exc.message, **exc.members))
 
-        def _answer(self, status: int, document: dict[str, Any], *, error: str | None = None) -> None:
-            payload = json.dumps(document, ensure_ascii=False).encode("utf-8")
-            self.send_response(status)
+        def _send(self, answer: ErrorAnswer) -> None:
+            self.send_response(answer.status)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            if error:
-                self.send_header("x-amzn-ErrorType", error)
+            self.send_header("Content-Length", str(len(answer.body)))
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(payload)
+            self.wfile.write(answer.body)
 
         def log_message(self, *args: object) -> None:
             """Quiet: tests read outcomes, not access logs."""
@@ -484,10 +714,15 @@ def _handler_for(api: FakeDataApi) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@contextmanager
-def fake_data_api(dsn: str) -> Iterator[FakeDataApi]:
-    with FakeDataApi(dsn) as api:
-        yield api
+def secrets_manager_credentials(client: Any) -> Credentials:
+    """The login the service reads from a secret: its ``username`` and ``password``, from the given
+    Secrets Manager client (moto's, in tests)."""
+
+    def read(secret_arn: str) -> tuple[str, str]:
+        value = json.loads(client.get_secret_value(SecretId=secret_arn)["SecretString"])
+        return str(value["username"]), str(value["password"])
+
+    return read
 
 
 def data_api_client(api: FakeDataApi) -> Any:
