@@ -6,8 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 checks=0
-.venv/bin/ruff check --quiet src functions tests bench || checks=1
-.venv/bin/ruff format --check --quiet src functions tests bench || checks=1
+.venv/bin/ruff check --quiet src functions tests bench tools || checks=1
+.venv/bin/ruff format --check --quiet src functions tests bench tools || checks=1
 # Types of the package and the handlers (settings in pyproject.toml's [tool.mypy]).
 .venv/bin/mypy || checks=1
 bash scripts/check-template.sh || checks=1
