@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test unit integration infra e2e lint bench setup postgres espeak chromium clean
+.PHONY: demo test unit integration rehearsal infra e2e lint bench setup postgres espeak chromium clean
 
 setup: $(STAMP) postgres espeak chromium
 
@@ -38,6 +38,10 @@ unit: $(STAMP) espeak chromium
 
 integration: setup
 	bash scripts/run-pytest.sh -m integration $(PYTEST_ARGS)
+
+# The stack as deployed: each function with its template configuration, every AWS call judged by its role.
+rehearsal: setup
+	bash scripts/run-pytest.sh -m rehearsal $(PYTEST_ARGS)
 
 infra: $(STAMP)
 	bash scripts/check-template.sh

@@ -7,7 +7,7 @@ in-process by our handler modules (see ``lambda_bridge``).
 
 Each handler gets the ``Settings`` of its own function, parsed by ``Settings.from_env`` as Lambda does:
 by default one environment for every function (the local defaults plus ``environment``); in the
-deployed shape (``LocalOptions.functions``), the environment, Timeout and memory that the template gives
+deployed shape (``LocalOptions.deployed``), the environment, Timeout and memory that the template gives
 that function, and migrations are left to the caller (the stack's custom resource runs them). The
 process environment carries only what every AWS client reads: credentials, Region and endpoints.
 """
@@ -27,7 +27,9 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from aws_lambda_powertools.utilities.parameters import clear_caches as clear_parameter_caches
 
 from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError
@@ -85,12 +87,19 @@ class FunctionConfig:
     memory_mb: int
 
 
+class DeployedShape(Protocol):
+    """The stack as deployed: called once moto is up, so it can create what the template's references
+    name (secrets, the bucket) and return each function's configuration with those names in it."""
+
+    def configure(self, workflow: LocalWorkflow) -> Mapping[str, FunctionConfig]: ...
+
+
 @dataclass(frozen=True)
 class LocalOptions:
     """What a local run differs in from a deployment; ``environment`` holds any further variables
     for the handlers (``TRANSCRIPTION_ENGINE``, ``OPENAI_BASE_URL``, ``MAX_CHUNK_SIZE_BYTES``...).
 
-    ``functions`` runs the deployed shape instead: each function with its own configuration, held to
+    ``deployed`` runs the deployed shape instead: each function with its own configuration, held to
     its Timeout on ``clock``; ``environment`` then holds only what every client reads (endpoints).
     """
 
@@ -99,7 +108,7 @@ class LocalOptions:
     bucket: str = DEFAULT_BUCKET
     map_max_concurrency: int | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
-    functions: Mapping[str, FunctionConfig] | None = None
+    deployed: DeployedShape | None = None
     clock: Clock = field(default=time, repr=False)
     parameters: Mapping[str, str] = field(default_factory=dict)
 
@@ -126,6 +135,7 @@ class LocalWorkflow:
         self._stack = ExitStack()
         self._clients: dict[str, Any] = {}
         self._shared_settings: Settings | None = None
+        self._functions: Mapping[str, FunctionConfig] | None = None
         self._settings_lock = threading.Lock()
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -153,7 +163,7 @@ class LocalWorkflow:
         warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
         self._stack.callback(_forget_containers)
         _forget_containers()
-        if self.options.functions is None:
+        if self.options.deployed is None:
             # As a deployment's migrate function does once: the handlers themselves never migrate.
             migrate(Settings(database_url=self.options.database_url))
         # The handler environment is in place: it decides which services stay real.
@@ -167,11 +177,13 @@ class LocalWorkflow:
             )
         )
         self._stack.enter_context(_serialised_start_execution())
-        sandbox = Sandbox(self.options.clock) if self.options.functions is not None else None
+        sandbox = Sandbox(self.options.clock) if self.options.deployed is not None else None
         self._stack.enter_context(
             route_invocations(self.handlers, self.invocations, self.settings_for, sandbox)
         )
         self.client("s3").create_bucket(Bucket=self.options.bucket)
+        if self.options.deployed is not None:
+            self._functions = self.options.deployed.configure(self)
         role_arn = self._create_role()
         function_arns = {name: self._create_function(name, role_arn) for name in self.template.functions}
         overrides: dict[str, Any] = dict(self.options.parameters)
@@ -179,7 +191,7 @@ class LocalWorkflow:
             overrides["MapMaxConcurrency"] = self.options.map_max_concurrency
         # The Choice that skips notes reads the provider from the definition, as the stack's parameter.
         notes_provider = os.environ.get("NOTES_PROVIDER")
-        if notes_provider and self.options.functions is None:
+        if notes_provider and self.options.deployed is None:
             overrides["NotesProvider"] = notes_provider
         substitutions = self.template.resolve_substitutions(function_arns, overrides)
         definition = substitute(self.template.state_machine.definition_path.read_text("utf-8"), substitutions)
@@ -191,8 +203,8 @@ class LocalWorkflow:
 
     def settings_for(self, function: str) -> Settings:
         """The settings function ``function`` reads from its environment, as in Lambda."""
-        if self.options.functions is not None:
-            return _function_settings(self.options.functions[function].environment)
+        if self._functions is not None:
+            return _function_settings(self._functions[function].environment)
         with self._settings_lock:
             if self._shared_settings is None:
                 self._shared_settings = Settings.from_env()
@@ -200,12 +212,9 @@ class LocalWorkflow:
 
     def _decisive_environment(self) -> Mapping[str, str]:
         """The variables that decide which services a run leaves to AWS."""
-        if self.options.functions is None:
+        if self.options.deployed is None:
             return os.environ
-        merged: dict[str, str] = {}
-        for config in self.options.functions.values():
-            merged.update(config.environment)
-        return {**merged, **os.environ}
+        return {**os.environ, **self.options.environment}
 
     def _handler_environment(self) -> dict[str, str | None]:
         env: dict[str, str | None] = dict.fromkeys(_ISOLATED_VARIABLES)
@@ -216,9 +225,12 @@ class LocalWorkflow:
                 "AWS_ACCESS_KEY_ID": "local",
                 "AWS_SECRET_ACCESS_KEY": "local",
                 "AWS_SESSION_TOKEN": "local",
+                # Traces and metrics would go to X-Ray and stdout, which no local run reads.
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
             }
         )
-        if self.options.functions is not None:
+        if self.options.deployed is not None:
             env.update(self.options.environment)
             return env
         env.update(
@@ -226,8 +238,6 @@ class LocalWorkflow:
                 "MEDIA_BUCKET": self.options.bucket,
                 "DATABASE_URL": self.options.database_url,
                 "TEMP_DIR": str(self.options.temp_dir),
-                "POWERTOOLS_TRACE_DISABLED": "true",
-                "POWERTOOLS_METRICS_DISABLED": "true",
                 "STATE_MACHINE_ARN": None,
                 # No service can read this run's bucket: Amazon Transcribe gets each chunk's bytes.
                 "TRANSCRIPTION_AUDIO_DELIVERY": "inline",
@@ -253,7 +263,7 @@ class LocalWorkflow:
 
     def _create_function(self, name: str, role_arn: str) -> str:
         spec = self.template.functions[name]
-        config = self.options.functions.get(name) if self.options.functions is not None else None
+        config = self._functions.get(name) if self._functions is not None else None
         function = self.client("lambda").create_function(
             FunctionName=name,
             Runtime="python3.13",
@@ -400,7 +410,9 @@ def _function_settings(environment: Mapping[str, str]) -> Settings:
 
 
 def _forget_containers() -> None:
-    """Every run starts like a cold start: settings, clients and the database handle are rebuilt."""
+    """Every run starts like a cold start: settings, clients, secrets and the database handle are
+    rebuilt (Powertools keeps its secret providers, and their clients, per process)."""
+    clear_parameter_caches()
     reset_container()
     reset_runtimes()
     clear_executor_cache()

@@ -1,0 +1,141 @@
+"""The rehearsal's fixtures: the stack as deployed, on stand-ins, with every call judged against its role.
+
+One PostgreSQL of the rehearsal's own stands behind the Data API stand-in, with the template's
+database name and the cluster's master user, so the custom resource creates the schema and the app
+login as it would in Aurora. One ``CallLog`` gathers every judged call of the session; the per-role
+table is printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import psycopg2
+import pytest
+from psycopg2 import sql
+
+from mediascribe.local.postgres import DATABASE, SUPERUSER, LocalPostgres
+from support.fake_data_api import FakeDataApi
+from support.fake_openai import FakeTranscriptionServer
+from support.rehearsal.calls import CallLog
+from support.rehearsal.stack import DeployedStack, expand
+from support.rehearsal.world import MASTER_USER, Rehearsal, Variant, rehearse
+from support.virtual_clock import VirtualClock
+
+_LOG = CallLog()
+RehearsalFactory = Callable[..., AbstractContextManager[Rehearsal]]
+
+
+@pytest.fixture(scope="session")
+def rehearsal_postgres() -> Iterator[LocalPostgres]:
+    with LocalPostgres() as server:
+        admin = psycopg2.connect(host="127.0.0.1", port=server.port, user=SUPERUSER, dbname="postgres")
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            # Aurora's master user may create roles and owns the database it was created with.
+            cursor.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE").format(sql.Identifier(MASTER_USER)))
+        admin.close()
+        yield server
+
+
+def _fresh_database(server: LocalPostgres) -> None:
+    """The cluster as CloudFormation creates it: the template's database, owned by the master user."""
+    admin = psycopg2.connect(host="127.0.0.1", port=server.port, user=SUPERUSER, dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
+        cursor.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                sql.Identifier(DATABASE), sql.Identifier(MASTER_USER)
+            )
+        )
+    admin.close()
+
+
+@pytest.fixture
+def rehearsal_tables(rehearsal_postgres: LocalPostgres) -> Callable[[], set[str]]:
+    """The tables of the rehearsal's database, read directly, not through the stand-in."""
+
+    def tables() -> set[str]:
+        connection = psycopg2.connect(
+            host="127.0.0.1", port=rehearsal_postgres.port, user=SUPERUSER, dbname=DATABASE
+        )
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                return {row[0] for row in cursor.fetchall()}
+        finally:
+            connection.close()
+
+    return tables
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock()
+
+
+@pytest.fixture
+def rehearsal_fake_api() -> Iterator[FakeTranscriptionServer]:
+    with FakeTranscriptionServer() as server:
+        yield server
+
+
+@pytest.fixture
+def call_log() -> CallLog:
+    return _LOG
+
+
+@pytest.fixture
+def make_rehearsal(
+    rehearsal_postgres: LocalPostgres,
+    rehearsal_fake_api: FakeTranscriptionServer,
+    clock: VirtualClock,
+    call_log: CallLog,
+    tmp_path: Path,
+) -> RehearsalFactory:
+    """``with make_rehearsal(variant) as rehearsal:`` — the variant's stack, schema created."""
+
+    @contextmanager
+    def factory(variant: Variant, **endpoints: str) -> Iterator[Rehearsal]:
+        _fresh_database(rehearsal_postgres)
+        stack = DeployedStack(expand(variant.parameters), variant.parameters)
+        secrets: dict[str, str] = {}
+
+        def credentials(secret_arn: str) -> tuple[str, str]:
+            document = json.loads(secrets[secret_arn])
+            return document["username"], document["password"]
+
+        with FakeDataApi(
+            f"host=127.0.0.1 port={rehearsal_postgres.port} dbname={DATABASE}",
+            cluster_arn=stack.get_att("DatabaseCluster", "DBClusterArn"),
+            credentials=credentials,
+            clock=clock,
+        ) as data_api:
+            work = tmp_path / "lambda-tmp"
+            work.mkdir(exist_ok=True)
+            with rehearse(
+                variant,
+                endpoints={
+                    "AWS_ENDPOINT_URL_RDS_DATA": data_api.endpoint_url,
+                    "OPENAI_BASE_URL": rehearsal_fake_api.base_url,
+                    **endpoints,
+                },
+                temp_dir=work,
+                log=call_log,
+                clock=clock,
+                secrets=secrets,
+            ) as rehearsal:
+                rehearsal.data_api = data_api
+                yield rehearsal
+
+    return factory
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _LOG.calls:
+        terminalreporter.section("rehearsal: AWS calls by role")
+        terminalreporter.write_line(_LOG.table())
