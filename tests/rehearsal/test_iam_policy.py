@@ -97,6 +97,45 @@ def test_an_account_principal_delegates_an_allow_but_a_deny_covers_the_account()
     assert not evaluate([policy(allow())], request(), key_deny).allowed
 
 
+KEY = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+DECRYPT = Request("kms:Decrypt", KEY, {**CALLER, "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"})
+DECRYPT_ALLOWED = policy(allow("kms:Decrypt", KEY, Sid="Decrypt"), name="role")
+
+
+def key_policy(principal: Any, **extra: Any) -> NamedPolicy:
+    return policy(
+        {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "kms:*", "Resource": "*", **extra},
+        name="key",
+    )
+
+
+def test_a_key_policy_that_lets_iam_decide_needs_an_identity_allow() -> None:
+    lets_iam = key_policy("arn:aws:iam::111122223333:root", Sid="AccountAdministersThroughIam")
+    decision = evaluate([DECRYPT_ALLOWED], DECRYPT, lets_iam)
+    assert decision.allowed
+    assert decision.matched == ("key/AccountAdministersThroughIam", "role/Decrypt")
+    refused = evaluate([policy()], DECRYPT, lets_iam)
+    assert not refused.allowed
+    assert "lets IAM policies allow it, but none does" in refused.reason
+
+
+def test_an_identity_allow_for_a_key_is_void_unless_the_key_policy_lets_iam_decide() -> None:
+    other_account = key_policy("arn:aws:iam::444455556666:root")
+    decision = evaluate([DECRYPT_ALLOWED], DECRYPT, other_account)
+    assert not decision.allowed
+    assert "neither allows it nor lets IAM policies" in decision.reason
+
+
+def test_a_key_policy_may_allow_the_caller_by_itself() -> None:
+    assert evaluate([policy()], DECRYPT, key_policy(ROLE)).allowed
+    via_s3 = {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}
+    assert not evaluate([policy()], DECRYPT, key_policy("*", Condition=via_s3)).allowed
+
+
+def test_without_a_key_policy_the_identity_policies_decide() -> None:
+    assert evaluate([DECRYPT_ALLOWED], DECRYPT).allowed
+
+
 def test_a_resource_policy_for_another_principal_does_not_apply() -> None:
     other = policy({**allow(), "Principal": {"AWS": "arn:aws:iam::111122223333:role/other"}}, name="b")
     service = policy({**allow(), "Principal": {"Service": "transcribe.amazonaws.com"}}, name="b")

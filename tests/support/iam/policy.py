@@ -31,6 +31,11 @@ one. This module judges a request the way AWS documents it, for the policy shape
   (``123456789012`` or ``arn:aws:iam::123456789012:root``) delegates to the account's identity
   policies, so for an Allow it grants nothing by itself, while a Deny for it covers every principal
   of the account (``aws:PrincipalAccount``).
+- KMS (https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html): "Unless the key
+  policy explicitly allows it, you cannot use IAM policies to allow access to a KMS key"; a key
+  policy statement allowing the account (``arn:aws:iam::<account>:root``) is what lets them. So for
+  a ``kms:`` action with a key policy, the key policy must allow the caller, or allow the account
+  and an identity policy allow the caller.
 
 Anything the evaluator does not implement (another operator, ``NotPrincipal``, policy variables,
 which the template does not use) raises ``UnsupportedPolicy`` instead of being judged loosely.
@@ -77,25 +82,46 @@ class _Statement:
 def evaluate(
     identity_policies: Sequence[NamedPolicy], request: Request, resource_policy: NamedPolicy | None = None
 ) -> Decision:
-    """Allowed if some statement allows the request and none denies it (same-account logic)."""
+    """Allowed if some statement allows the request and none denies it (same-account logic).
+
+    For a KMS action, ``resource_policy`` is the key policy, which must allow the request itself or
+    let the account's IAM policies allow it.
+    """
     identity = [s for s in _statements(identity_policies) if _applies(s, request)]
-    resource = (
-        [s for s in _statements([resource_policy]) if _applies(s, request) and _names_caller(s, request)]
-        if resource_policy is not None
-        else []
-    )
-    applicable = identity + resource
-    denials = tuple(s.id for s in applicable if s.body["Effect"] == "Deny")
+    resource: list[_Statement] = []
+    delegating: list[_Statement] = []
+    for statement in _statements([resource_policy] if resource_policy is not None else []):
+        named = _principal(statement, request) if _applies(statement, request) else None
+        if named == "caller" or (named == "account" and statement.body["Effect"] == "Deny"):
+            resource.append(statement)
+        elif named == "account":
+            delegating.append(statement)
+    what = f"{request.action} on {request.resource}"
+    denials = _ids(identity + resource, "Deny")
     if denials:
-        return Decision(
-            False, f"{request.action} on {request.resource} explicitly denied by {', '.join(denials)}", ()
-        )
-    allows = tuple(s.id for s in applicable if s.body["Effect"] == "Allow")
+        return Decision(False, f"{what} explicitly denied by {', '.join(denials)}", ())
+    allows = _ids(identity + resource, "Allow")
+    if (
+        resource_policy is not None
+        and request.action.lower().startswith("kms:")
+        and not _ids(resource, "Allow")
+    ):
+        delegated = _ids(delegating, "Allow")
+        if not (delegated and allows):
+            unlocked = (
+                "lets IAM policies allow it, but none does"
+                if delegated
+                else "neither allows it nor lets IAM policies"
+            )
+            return Decision(False, f"{what}: key policy {resource_policy[0]} {unlocked}", ())
+        allows = delegated + allows
     if allows:
-        return Decision(
-            True, f"{request.action} on {request.resource} allowed by {', '.join(allows)}", allows
-        )
-    return Decision(False, f"no statement allows {request.action} on {request.resource}", ())
+        return Decision(True, f"{what} allowed by {', '.join(allows)}", allows)
+    return Decision(False, f"no statement allows {what}", ())
+
+
+def _ids(statements: Iterable[_Statement], effect: str) -> tuple[str, ...]:
+    return tuple(s.id for s in statements if s.body["Effect"] == effect)
 
 
 def unused_permissions(identity_policies: Sequence[NamedPolicy], allowed: Iterable[Decision]) -> list[str]:
@@ -148,22 +174,23 @@ def _applies(statement: _Statement, request: Request) -> bool:
     return _conditions_hold(body.get("Condition", {}), request.context)
 
 
-def _names_caller(statement: _Statement, request: Request) -> bool:
+def _principal(statement: _Statement, request: Request) -> str | None:
+    """Whom a resource-policy statement names: the ``caller`` itself, its ``account``, or neither."""
     principal = statement.body.get("Principal")
     if principal == "*":
-        return True
+        return "caller"
     if not isinstance(principal, Mapping) or set(principal) - {"AWS", "Service"}:
         raise UnsupportedPolicy(f"{statement.id}: Principal {principal!r} is not evaluated")
     caller = str(_context_value(request.context, "aws:PrincipalArn") or "")
     account = str(_context_value(request.context, "aws:PrincipalAccount") or "")
-    for named in _strings(principal.get("AWS")):
-        if named in ("*", caller):
-            return True
-        named_account = re.fullmatch(r"(?:arn:[^:]+:iam::)?(\d{12})(?::root)?", named)
-        if named_account and statement.body["Effect"] == "Deny" and named_account.group(1) == account:
-            return True
+    named = _strings(principal.get("AWS"))
+    if "*" in named or caller in named:
+        return "caller"
+    accounts = (re.fullmatch(r"(?:arn:[^:]+:iam::)?(\d{12})(?::root)?", n) for n in named)
+    if any(found and found.group(1) == account for found in accounts):
+        return "account"
     # A service principal is never the role making the request.
-    return False
+    return None
 
 
 def _conditions_hold(block: Mapping[str, Mapping[str, Any]], context: Mapping[str, ContextValue]) -> bool:
