@@ -1,9 +1,11 @@
 """Each function's code and layers fit Lambda's unzipped size limit, measured on the real builds.
 
 Lambda quotas (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): a .zip
-deployment package may hold "250 MB (unzipped, including layers)"; the API counts that as the
-function's code plus every layer it attaches, extracted (``AccountLimit.CodeSizeUnzipped``), and
-refuses more with "Unzipped size must be smaller than 262144000 bytes".
+deployment package may hold "250 MB (unzipped, including layers)", i.e. the function's code plus every
+layer it attaches, once extracted (``CodeSizeUnzipped``, "the maximum size of a function's deployment
+package and layers when they're extracted": https://docs.aws.amazon.com/lambda/latest/api/
+API_AccountLimit.html). Lambda counts the 250 MB as 262,144,000 bytes: its refusal reads "Unzipped
+size must be smaller than 262144000 bytes" (https://repost.aws/questions/QUt1Cc15fbTkWsVXPNmj6MNQ).
 """
 
 from __future__ import annotations
