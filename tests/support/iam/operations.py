@@ -14,13 +14,16 @@ apply to every row:
 
 - ``aws:SecureTransport`` is true: botocore calls HTTPS endpoints.
 - ``aws:RequestedRegion`` is the client's Region.
-- ``aws:ViaAWSService`` is false for a request the role sends itself and true for a FAS request:
-  "Whenever a FAS request is made, aws:ViaAWSService is set to true" — IAM User Guide, Forward
-  access sessions, https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html.
-- ``aws:CalledVia`` is carried only where AWS documents it: the global condition keys page
+- ``aws:ViaAWSService`` is false for a request the role sends itself and true for a FAS request
+  (IAM User Guide, Forward access sessions, "FAS Requests and IAM policy conditions":
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html).
+- ``aws:CalledVia`` is not carried. That page also says FAS requests populate ``aws:CalledVia``
+  with the service principal, but the key's own entry
   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-calledvia)
-  names the services that support it (Athena, CloudFormation, DynamoDB, AWS KMS); Amazon S3, Secrets
-  Manager, the RDS Data API and Amazon Transcribe are not among them, so none of these rows adds it.
+  limits it to the services that support it (Athena, CloudFormation, DynamoDB, AWS KMS), and no
+  page of Amazon S3, Secrets Manager, the RDS Data API or Amazon Transcribe documents it for their
+  calls; a policy that needs it is judged as AWS would judge it if the key is absent, which is the
+  stricter reading.
 - The principal's keys (``aws:PrincipalArn``, ``aws:PrincipalAccount``) are the caller's, which
   these rows do not know: the rehearsal adds them.
 

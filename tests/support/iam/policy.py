@@ -19,9 +19,9 @@ one. This module judges a request the way AWS documents it, for the policy shape
   block and all keys of an operator must match (AND); several values for one key match if any does
   (OR), and for the negated operators (``StringNotEquals``, ``ArnNotLike``...) if none does (NOR).
   "If the key that you specify in a policy condition is not present in the request context, the
-  values do not match and the condition is false. If the policy condition requires that the key is
-  not matched, such as StringNotLike or ArnNotLike, and the right key is not present, the condition
-  is true. This logic applies to all condition operators except ...IfExists and Null check."
+  values do not match and the condition is false"; for the negated operators (StringNotLike,
+  ArnNotLike...) an absent key makes the condition true, and neither rule applies to ...IfExists
+  and Null.
   ``...IfExists`` is true when the key is absent; ``Null`` tests presence. ``ForAnyValue:`` matches
   if at least one value of a multivalued key matches (false when the key is absent or empty);
   ``ForAllValues:`` if every value does (true when the key is absent or empty). Condition key names
