@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
+from template_support import load_template
 
 from support.iam.policy import (
     ContextValue,
@@ -433,3 +434,37 @@ def test_unused_permissions_lists_the_statements_no_allowed_call_needed() -> Non
     denied_put = evaluate(policies[2:], request("s3:PutObject"))
     decisions = [evaluate(policies, request()), denied_put]
     assert unused_permissions(policies, decisions) == ["Work/Write: s3:PutObject", "Other/0: not s3:*"]
+
+
+def policy_conditions(value: Any) -> Iterator[Mapping[str, Any]]:
+    """Every Condition block of a policy statement (a resource's Condition is a name, not a block)."""
+    if isinstance(value, Mapping):
+        if isinstance(value.get("Condition"), Mapping):
+            yield value["Condition"]
+        for item in value.values():
+            yield from policy_conditions(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from policy_conditions(item)
+
+
+def probe(operator: str) -> tuple[str, ContextValue]:
+    """A policy value and a context value the operator can compare."""
+    base = operator.rpartition(":")[2].removesuffix("IfExists")
+    if ":" in operator:
+        return "x", ["x"]
+    if base in ("Bool", "Null"):
+        return "true", True
+    if base.startswith("Numeric"):
+        return "1", 1
+    if base.startswith("Arn"):
+        return "arn:aws:s3:::media", "arn:aws:s3:::media"
+    return "x", "x"
+
+
+def test_every_condition_operator_the_template_uses_is_evaluated() -> None:
+    operators = {op for block in policy_conditions(load_template()["Resources"]) for op in block}
+    assert {"Bool", "StringEquals"} <= operators
+    for operator in sorted(operators):
+        value, actual = probe(operator)
+        evaluate([policy(conditioned(operator, "test:key", value))], request(context={"test:key": actual}))

@@ -37,8 +37,11 @@ one. This module judges a request the way AWS documents it, for the policy shape
   a ``kms:`` action with a key policy, the key policy must allow the caller, or allow the account
   and an identity policy allow the caller.
 
-Anything the evaluator does not implement (another operator, ``NotPrincipal``, policy variables,
-which the template does not use) raises ``UnsupportedPolicy`` instead of being judged loosely.
+The template's policies use ``Bool`` and ``StringEquals`` (a test fails when it uses an operator
+this module cannot judge); the other string, ARN and numeric operators, ``Null``, ``...IfExists``
+and the set qualifiers are implemented too. Anything else (date and IP operators, ``NotPrincipal``,
+policy variables, none of which the template uses) raises ``UnsupportedPolicy`` instead of being
+judged loosely.
 """
 
 from __future__ import annotations
