@@ -81,8 +81,10 @@ SECRETS_KMS = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/secur
 BEDROCK_PROFILES = "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-prereq.html"
 # "Prerequisites for running model inference": Converse is authorized as bedrock:InvokeModel.
 BEDROCK_CONVERSE = "https://docs.aws.amazon.com/bedrock/latest/userguide/inference-prereq.html"
-# Amazon Transcribe reads media from S3 with the caller's permissions.
-TRANSCRIBE_S3 = "https://docs.aws.amazon.com/transcribe/latest/dg/security_iam_id-based-policy-examples.html"
+# MediaFileUri: "The maximum file size is 500 MB. You must have read permission for the file." (also
+# in botocore's transcribe model, SyncMedia): the service reads the object as the caller, which this
+# table models as a FAS request.
+TRANSCRIBE_S3 = "https://docs.aws.amazon.com/transcribe/latest/APIReference/API_SyncMedia.html"
 
 _DNS_SUFFIX = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn", "aws-us-gov": "amazonaws.com"}
 _PROFILE_ID = re.compile(r"^(us-gov|us|eu|apac|jp|au|ca|global)\.(.+)$")
