@@ -9,6 +9,8 @@ POST /jobs            {"upload": {"filename": "..."}}    → 201 {upload_url, fi
 GET  /jobs/{job_id}   [?include=content]                 → 200 status document | 400 | 404
 POST /jobs/{job_id}/retry                                → 202 new attempt of a failed job | 404 | 409
 POST /jobs/{job_id}/notes                                → 202 a completed job's notes rewritten | 404 | 409
+GET  /jobs/{job_id}/page                                 → 200 {page_url, media_url, open_url, expires_in}
+                                                             (presigned GETs of page and media) | 404 | 409
 Every route answers 403 to a request without an IAM identity. Errors answer
 {"error": <failure class>, "message": <what to do>}; failures inside the service (500, or 503 when
 worth retrying) say no more than that, so no ARN, host name or SQL reaches a caller; the log has it.
@@ -42,6 +44,7 @@ from mediascribe.storage import upload_key
 from mediascribe.storage.objects import PRESIGNED_UPLOAD_SECONDS, upload_size_limit
 from mediascribe.workflow.access import Caller, caller_from, ensure_may_submit, ensure_visible
 from mediascribe.workflow.notes import request_notes
+from mediascribe.workflow.page import page_links
 from mediascribe.workflow.runtime import Runtime, aws_client, runtime_for
 from mediascribe.workflow.start import retry_job, start_job
 
@@ -141,6 +144,13 @@ def notes(job_id: str) -> JsonResponse:
     request_notes(runtime, job.id, aws_client("lambda"))
     accepted = {"job_id": job.id, "notes": {"status": "pending"}, "status_url": f"/jobs/{job.id}"}
     return _json(HTTPStatus.ACCEPTED, accepted)
+
+
+@app.get("/jobs/<job_id>/page")
+def page(job_id: str) -> dict[str, Any]:
+    job = _visible_job(_caller(), job_id)
+    bind_job(job.id)
+    return page_links(_runtime(), job).to_dict()
 
 
 # Our own errors carry messages written for the caller (an id, a key, a state); they are shown.

@@ -159,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     notes.add_argument("job_id", metavar="JOB_ID")
     _add_api_argument(notes, required=False)
     notes.set_defaults(run=run_notes)
+
+    from mediascribe.local.open_cli import add_open_command
+
+    add_open_command(commands, _add_api_argument)
     return parser
 
 

@@ -115,6 +115,10 @@ class ApiClient:
         """Have a completed job's notes written again; they are ``pending`` until done."""
         return self._call("POST", f"jobs/{validate_job_id(job_id)}/notes")
 
+    def page(self, job_id: str) -> dict[str, Any]:
+        """Fresh presigned URLs of a completed job's transcript page and its media."""
+        return self._call("GET", f"jobs/{validate_job_id(job_id)}/page")
+
     def wait(
         self,
         job_id: str,

@@ -89,7 +89,8 @@ def test_instructions_spoken_in_the_audio_change_nothing_but_the_notes(
     assert len(document["title"]) <= MAX_TITLE_CHARS and "\n" not in document["title"]
     assert document["content"] == spoken["text"]
     assert [k for k in keys if not k.startswith(f"jobs/{job_id}/")] == ["uploads/budget.mp3"]
-    assert sorted(outputs) == [f"jobs/{job_id}/transcript.{fmt}" for fmt in ("json", "srt", "txt", "vtt")]
+    formats = ("html", "json", "srt", "txt", "vtt")
+    assert sorted(outputs) == [f"jobs/{job_id}/transcript.{fmt}" for fmt in formats]
     assert jobs.get(job_id).status is JobStatus.COMPLETED
 
 

@@ -40,3 +40,16 @@ def open_page(page: Any, url: str) -> None:
     """
     page.goto(url)
     page.wait_for_function("() => document.getElementById('player').readyState >= 1")
+
+
+def seeked_to_after(page: Any, action: Any) -> float:
+    """Where the player was when its next seek finished: the position the page asked for,
+    before playback moves it on."""
+    page.evaluate(
+        """() => { window.seekedAt = null;
+        document.getElementById('player').addEventListener('seeked',
+            (event) => { window.seekedAt = event.target.currentTime; }, { once: true }); }"""
+    )
+    action()
+    page.wait_for_function("() => window.seekedAt !== null")
+    return float(page.evaluate("window.seekedAt"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from page_support import MEDIA_TYPES, Console, PageWriter, Source, open_page
+from page_support import MEDIA_TYPES, Console, PageWriter, Source, open_page, seeked_to_after
 
 # Chromium moves currentTime in steps; a line's start is "reached" within this.
 SEEK_TOLERANCE = 0.2
@@ -14,19 +14,6 @@ SEEK_TOLERANCE = 0.2
 def current_start(page: Any) -> float | None:
     start = page.evaluate("document.querySelector('.line.current')?.dataset.start ?? null")
     return None if start is None else float(start)
-
-
-def seeked_to_after(page: Any, action: Any) -> float:
-    """Where the player was when its next seek finished: the position the page asked for,
-    before playback moves it on."""
-    page.evaluate(
-        """() => { window.seekedAt = null;
-        document.getElementById('player').addEventListener('seeked',
-            (event) => { window.seekedAt = event.target.currentTime; }, { once: true }); }"""
-    )
-    action()
-    page.wait_for_function("() => window.seekedAt !== null")
-    return float(page.evaluate("window.seekedAt"))
 
 
 def test_chromium_plays_the_test_media(page: Any, source: Source) -> None:

@@ -22,6 +22,7 @@ def test_transcribe_prints_the_transcript_and_writes_every_format(cli_env, tmp_p
     assert code == 0
     assert captured.out.startswith("Transcript of chunk-00000.mp3. Transcript of chunk-00001.mp3.")
     assert sorted(path.name for path in out.iterdir()) == [
+        "meeting.html",
         "meeting.json",
         "meeting.srt",
         "meeting.txt",
