@@ -57,11 +57,18 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "FinalizeTranscriptFunction": {"BucketListPolicy", "WorkReadPolicy", "WorkWritePolicy", "db"},
     "MarkJobSkippedFunction": {"db"},
     "MarkJobFailedFunction": {"db"},
-    "WriteNotesFunction": {"WorkReadPolicy", "db", "openai", "InvokeNotesModel", "InvokeNotesProfile"},
+    "WriteNotesFunction": {
+        "WorkReadPolicy",
+        "db",
+        "openai",
+        "InvokeNotesModel",
+        "InvokeNotesProfile",
+        "ReadNotionToken",
+    },
     "MigrateDatabaseFunction": {"db", "MasterSecretReadPolicy"},
 }
 
-SECRET_PARAMETERS = ("DatabaseSecretArn", "OpenAIApiKeySecretArn")
+SECRET_PARAMETERS = ("DatabaseSecretArn", "OpenAIApiKeySecretArn", "NotionTokenSecretArn")
 ACCESS_NAMES = {"DatabaseAccessPolicy": "db", "OpenAIApiKeyAccessPolicy": "openai"}
 
 

@@ -126,9 +126,7 @@ def readable_reason(exc: NotionError | ConfigurationError, parent: NotionParent,
         return _clip(exc.message)
     where = f"the page {page_id}" if page_id else f"the parent {parent.kind} {parent.id}"
     if exc.status == 401:
-        hint = (
-            "Notion refused the integration token (401 unauthorized): check NOTION_TOKEN or the token secret"
-        )
+        hint = "Notion refused the integration token (401 unauthorized): check NOTION_TOKEN or its secret"
     elif exc.status == 404:
         hint = (
             f"Notion cannot find {where} (404 object_not_found): share it with the integration "
