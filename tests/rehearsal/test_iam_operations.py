@@ -234,6 +234,17 @@ SAMPLES: dict[tuple[str, str], Sample] = {
             )
         ],
     ),
+    ("sqs", "SendMessage"): Sample(
+        {
+            "QueueUrl": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/mediascribe-DeadLetterQueue-X1",
+            "MessageBody": "{}",
+        },
+        [
+            Request(
+                "sqs:SendMessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:mediascribe-DeadLetterQueue-X1", DIRECT
+            )
+        ],
+    ),
 }
 
 
@@ -266,6 +277,7 @@ SAR_PAGES = {
     "bedrock": "list_amazonbedrock.html",
     "lambda": "list_awslambda.html",
     "kms": "list_awskeymanagementservice.html",
+    "sqs": "list_amazonsqs.html",
 }
 
 

@@ -62,7 +62,15 @@ TRANSCRIBE_SAR = SAR + "list_amazontranscribe.html"
 BEDROCK_SAR = SAR + "list_amazonbedrock.html"
 LAMBDA_SAR = SAR + "list_awslambda.html"
 KMS_SAR = SAR + "list_awskeymanagementservice.html"
+SQS_SAR = SAR + "list_amazonsqs.html"
 FAS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html"
+# An asynchronous invocation that still fails goes to the function's dead-letter queue; "SAM will
+# automatically add appropriate permission to your Lambda function execution role to give Lambda
+# service access to the resource. sqs:SendMessage will be added for SQS queues".
+LAMBDA_DLQ = (
+    "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq"
+)
+SAM_DLQ = "https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-deadletterqueue.html"
 # "To use an AWS KMS key to encrypt a multipart upload, you must have kms:GenerateDataKey and
 # kms:Decrypt permissions ... kms:GenerateDataKey action for the CreateMultipartUpload API ...
 # kms:Decrypt action on the UploadPart and UploadPartCopy APIs."
@@ -355,6 +363,15 @@ def _invoke(params: Mapping[str, Any], where: Where, facts: Facts) -> list[Reque
     return [Request("lambda:InvokeFunction", arn, _context(where))]
 
 
+def _send_message(params: Mapping[str, Any], where: Where, facts: Facts) -> list[Request]:
+    """A queue URL ends in ``/<account>/<name>``."""
+    found = re.fullmatch(r"https://[^/]+/(\d{12})/([\w-]+(?:\.fifo)?)", params["QueueUrl"])
+    if found is None:
+        raise ValueError(f"QueueUrl {params['QueueUrl']!r} is not an SQS queue URL")
+    arn = f"arn:{where.partition}:sqs:{where.region}:{found.group(1)}:{found.group(2)}"
+    return [Request("sqs:SendMessage", arn, _context(where))]
+
+
 # ------------------------------------------------------------------------------------------ models
 
 
@@ -567,6 +584,14 @@ _ROWS = (
         "arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}[:${Qualifier}]",
         citations=(LAMBDA_SAR,),
         build=_invoke,
+    ),
+    Operation(
+        "sqs",
+        "SendMessage",
+        ("sqs:SendMessage",),
+        "arn:${Partition}:sqs:${Region}:<account and name of ${QueueUrl}> (Lambda, for a dead letter)",
+        citations=(SQS_SAR, LAMBDA_DLQ, SAM_DLQ),
+        build=_send_message,
     ),
 )
 
