@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
+import boto3
 import openai._constants as openai_limits
 import pytest
 from template_render import Rendered
 from template_support import ASL_PATH, functions, generated_findings
 
 from mediascribe.config import Settings
+from mediascribe.storage.objects import MediaStore, upload_size_limit
 
 # Time a function needs besides the API calls: settings, reading its input from S3, storing the
 # result and the job's progress.
@@ -19,6 +22,10 @@ STATE_LIMIT_BYTES = 256 * 1024
 # The Map's output per chunk is {index, result_key} (about 124 bytes, measured by the hardening suite);
 # twice that leaves room for longer job ids and prefixes.
 BYTES_PER_CHUNK = 2 * 124
+# S3 takes at most 5 GB in one PUT, and a POST is a form of PUT
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/upload-objects.html); in decimal bytes, the
+# smaller reading of "GB".
+S3_SINGLE_REQUEST_BYTES = 5 * 1000**3
 
 
 def worst_case_openai_seconds(settings: Settings) -> float:
@@ -98,3 +105,25 @@ def test_the_expanded_template_check_catches_what_sam_generates(
     assert finding in found
     scoped = {"Type": "AWS::Lambda::Permission", "Properties": {"SourceArn": "arn:aws:s3:::b"}}
     assert generated_findings({"Resources": {"Generated": scoped}}) == []
+
+
+@pytest.mark.parametrize("duration", ["default", "longest"])
+def test_the_upload_form_never_allows_more_than_s3_takes_in_one_post(
+    template: dict[str, Any], duration: str
+) -> None:
+    """The API function signs the form with the duration guard of the deployed configuration; a
+    policy above S3's limit would let a client start an upload S3 refuses only at the end."""
+    settings = Settings.from_env(
+        {k: str(v) for k, v in Rendered.of(template).environment("JobsApiFunction").items()}
+    )
+    seconds = settings.max_duration_seconds if duration == "default" else 10 * 24 * 3600
+    client = boto3.client(
+        "s3", region_name="eu-west-1", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret"
+    )
+    store = MediaStore(client, "mediascribe-123456789012-abcdef12", settings.work_prefix)
+    form = store.presigned_upload("uploads/talk.mp4", max_bytes=upload_size_limit(seconds))
+    policy = json.loads(base64.b64decode(form.fields["policy"]))
+    (low, high) = next(
+        c[1:] for c in policy["conditions"] if isinstance(c, list) and c[0] == "content-length-range"
+    )
+    assert low == 1 and high == form.max_bytes <= S3_SINGLE_REQUEST_BYTES

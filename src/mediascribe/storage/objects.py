@@ -24,9 +24,13 @@ logger = logging.getLogger(__name__)
 
 _MISSING_CODES = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
 PRESIGNED_UPLOAD_SECONDS = 900
-# The largest source the media steps can stage: their 10,240 MB of /tmp also holds the extracted audio
-# and its chunks (see the template's sizing notes).
-MAX_SOURCE_BYTES = 9 * 1024**3
+# The largest upload the presigned POST allows: S3 takes at most 5 GB in one request ("With a single
+# PUT operation, you can upload a single object up to 5 GB in size",
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/upload-objects.html; a POST is "an alternate
+# form of PUT", https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html). 5 GB in decimal
+# bytes stays within the limit whether S3 counts it in GB or GiB, and within what the media steps can
+# stage in their 10,240 MB of /tmp (see the template's sizing notes).
+MAX_SOURCE_BYTES = 5 * 1000**3
 # A generous ceiling on a media file's bitrate (50 Mbit/s: above what cameras and screen recorders
 # deliver), which turns the duration guard into a size cap for uploads.
 MAX_SOURCE_BYTES_PER_SECOND = 50_000_000 // 8
