@@ -91,14 +91,7 @@ def evaluate(
     let the account's IAM policies allow it.
     """
     identity = [s for s in _statements(identity_policies) if _applies(s, request)]
-    resource: list[_Statement] = []
-    delegating: list[_Statement] = []
-    for statement in _statements([resource_policy] if resource_policy is not None else []):
-        named = _principal(statement, request) if _applies(statement, request) else None
-        if named == "caller" or (named == "account" and statement.body["Effect"] == "Deny"):
-            resource.append(statement)
-        elif named == "account":
-            delegating.append(statement)
+    resource, delegating = _resource_statements(resource_policy, request)
     what = f"{request.action} on {request.resource}"
     denials = _ids(identity + resource, "Deny")
     if denials:
@@ -109,18 +102,40 @@ def evaluate(
         and request.action.lower().startswith("kms:")
         and not _ids(resource, "Allow")
     ):
-        delegated = _ids(delegating, "Allow")
-        if not (delegated and allows):
-            unlocked = (
-                "lets IAM policies allow it, but none does"
-                if delegated
-                else "neither allows it nor lets IAM policies"
-            )
-            return Decision(False, f"{what}: key policy {resource_policy[0]} {unlocked}", ())
-        allows = delegated + allows
+        return _through_key_policy(what, resource_policy[0], _ids(delegating, "Allow"), allows)
     if allows:
         return Decision(True, f"{what} allowed by {', '.join(allows)}", allows)
     return Decision(False, f"no statement allows {what}", ())
+
+
+def _resource_statements(
+    resource_policy: NamedPolicy | None, request: Request
+) -> tuple[list[_Statement], list[_Statement]]:
+    """The resource policy's statements that apply to the caller, and the Allows for its account."""
+    applying: list[_Statement] = []
+    delegating: list[_Statement] = []
+    for statement in _statements([resource_policy] if resource_policy is not None else []):
+        named = _principal(statement, request) if _applies(statement, request) else None
+        if named == "caller" or (named == "account" and statement.body["Effect"] == "Deny"):
+            applying.append(statement)
+        elif named == "account":
+            delegating.append(statement)
+    return applying, delegating
+
+
+def _through_key_policy(
+    what: str, key_policy: str, delegated: tuple[str, ...], allows: tuple[str, ...]
+) -> Decision:
+    """A key policy that does not allow the caller itself may let the account's IAM policies do it."""
+    if delegated and allows:
+        matched = delegated + allows
+        return Decision(True, f"{what} allowed by {', '.join(matched)}", matched)
+    unlocked = (
+        "lets IAM policies allow it, but none does"
+        if delegated
+        else "neither allows it nor lets IAM policies"
+    )
+    return Decision(False, f"{what}: key policy {key_policy} {unlocked}", ())
 
 
 def _ids(statements: Iterable[_Statement], effect: str) -> tuple[str, ...]:
