@@ -36,9 +36,11 @@ if [[ "${SKIP_SAM_VALIDATE:-0}" != "1" ]]; then
   # the stack's own database (defaults) and an existing one reached from the functions' subnets.
   expanded=$(mktemp -d)
   trap 'rm -rf "$expanded"' EXIT
+  # The default engine calls OpenAI, so both modes give its key (the OpenAIKeyWhenUsed rule).
+  openai_key="OpenAIApiKeySecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:openai-AbCdEf"
   declare -A modes=(
-    [own-database]=""
-    [existing-database-in-vpc]="DatabaseSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:jobs-db-AbCdEf DatabaseHost=db.example.internal VpcSubnetIds=subnet-0123456789abcdef0,subnet-0fedcba9876543210 VpcSecurityGroupIds=sg-0123456789abcdef0"
+    [own-database]="$openai_key"
+    [existing-database-in-vpc]="$openai_key DatabaseSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:jobs-db-AbCdEf DatabaseHost=db.example.internal VpcSubnetIds=subnet-0123456789abcdef0,subnet-0fedcba9876543210 VpcSecurityGroupIds=sg-0123456789abcdef0"
   )
   for mode in "${!modes[@]}"; do
     out="$expanded/$mode.json"
@@ -47,7 +49,9 @@ if [[ "${SKIP_SAM_VALIDATE:-0}" != "1" ]]; then
       PYTHONPATH=.:tests/template "$TOOLS/sam/bin/python" -m tools.template.translate_template \
       template.yaml "$out" ${modes[$mode]}
     echo "check-template: cfn-lint on the SAM-expanded template ($mode)"
-    .venv/bin/cfn-lint "$out"
+    # Each mode decides every condition, so a mapping read only under another mode's conditions
+    # (NovaMicroProfiles, for Bedrock notes) is unused there; the template itself is linted in full.
+    .venv/bin/cfn-lint --ignore-checks W7001 -- "$out"
     echo "check-template: checkov on the SAM-expanded template ($mode)"
     "$TOOLS/checkov/bin/checkov" --config-file .checkov.yaml --file "$out"
     echo "check-template: IAM wildcards, extra stages and unscoped permissions in the SAM-expanded template ($mode)"

@@ -3,7 +3,9 @@
 Enough of CloudFormation's evaluation to check what a deployment with given parameters gets: the
 conditions, which resources exist, property values with ``Fn::If``/``Ref``/``AWS::NoValue`` resolved,
 and the ``Rules`` that refuse a parameter combination before anything is created. References to
-resources and their attributes stay symbolic (``<DatabaseCluster.DBClusterArn>``).
+resources and their attributes stay symbolic (``<DatabaseCluster.DBClusterArn>``), and so do pseudo
+parameters unless given (``Rendered.of(template, **{"AWS::Region": "eu-west-1"})``), which ``Ref``,
+``Fn::FindInMap`` and the rules then see.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ class Rendered:
 
     @classmethod
     def of(cls, template: Mapping[str, Any], **overrides: Any) -> Rendered:
-        parameters: dict[str, Any] = {}
+        parameters: dict[str, Any] = {
+            name: overrides.pop(name) for name in list(overrides) if name.startswith("AWS::")
+        }
         for name, spec in template["Parameters"].items():
             value = overrides.pop(name, spec.get("Default"))
             if spec["Type"] == "CommaDelimitedList" and isinstance(value, str):
@@ -113,6 +117,16 @@ class Rendered:
             return items[int(index)]
         return {"Fn::Select": [index, items]}
 
+    def _find_in_map(self, argument: list[Any]) -> Any:
+        """A mapping's value for keys the parameters decide; keys only the deployment knows stay symbolic."""
+        name, *keys = (self.value(item) for item in argument[:3])
+        if not all(isinstance(key, str) and not _SYMBOLIC.search(key) for key in keys):
+            return {"Fn::FindInMap": [name, *keys]}
+        top, second = keys
+        mapping = self.template["Mappings"][name]
+        assert top in mapping and second in mapping[top], f"Fn::FindInMap: {name} has no {top}/{second}"
+        return mapping[top][second]
+
     def _if(self, argument: list[Any]) -> Any:
         condition, when_true, when_false = argument
         return self.value(when_true if self.condition(condition) else when_false)
@@ -128,6 +142,8 @@ _FUNCTIONS = {
     "Fn::Or": lambda r, a: any(r.value(item) for item in a),
     "Fn::Join": lambda r, a: a[0].join(str(item) for item in r.value(a[1])),
     "Fn::EachMemberEquals": lambda r, a: all(item == r.value(a[1]) for item in r.value(a[0])),
+    "Fn::Contains": lambda r, a: r.value(a[1]) in r.value(a[0]),
+    "Fn::FindInMap": lambda r, a: r._find_in_map(a),
     "Fn::GetAtt": lambda r, a: f"<{'.'.join(a) if isinstance(a, list) else a}>",
     "Fn::Sub": lambda r, a: r._sub(a),
     "Fn::Split": lambda r, a: r._split(a),

@@ -1,5 +1,5 @@
-"""TranscriptionEngine=amazon: no OpenAI key anywhere, and only the chunk step may call Amazon Transcribe,
-reading chunks only through it."""
+"""TranscriptionEngine=amazon: no OpenAI key anywhere, and only the chunk step may call Amazon Transcribe
+and read the chunks it hands to it."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_a_key_given_for_notes_still_does_not_reach_the_chunk_step(template: dic
     assert "<OpenAIApiKeyAccessPolicy>" not in policies(rendered, CHUNK_FUNCTION)
 
 
-def test_only_the_chunk_step_may_transcribe_and_it_reads_chunks_only_through_the_service(
+def test_only_the_chunk_step_may_transcribe_and_read_the_chunks_it_names(
     template: dict[str, Any],
 ) -> None:
     rendered = Rendered.of(template, TranscriptionEngine="amazon")
@@ -54,14 +54,17 @@ def test_only_the_chunk_step_may_transcribe_and_it_reads_chunks_only_through_the
         and "<TranscribeAudioPolicy>" in policies(rendered, name)
     ]
     assert holders == [CHUNK_FUNCTION]
-    # Its own reads of work files are the chunk transcripts; the chunk prefix only via Transcribe.
+    # Of the work files it reads the chunks (for Transcribe, which reads them with the caller's
+    # permissions) and the chunk transcripts, nothing else.
     assert "<WorkReadPolicy>" not in policies(rendered, CHUNK_FUNCTION)
     by_sid = {s["Sid"]: s for s in statements(rendered, "TranscribeAudioPolicy")}
     assert by_sid["TranscribeChunks"]["Action"] == "transcribe:TranscribeAudio"
     chunks = by_sid["ChunksReadByTranscribe"]
     assert chunks["Action"] == "s3:GetObject"
     assert chunks["Resource"].endswith("/jobs/*/chunks/*")
-    assert chunks["Condition"] == {"ForAnyValue:StringEquals": {"aws:CalledVia": "transcribe.amazonaws.com"}}
+    # TranscribeAudio needs the caller's read permission on the file (API_SyncMedia); a condition on
+    # a key Transcribe is not documented to set would deny every call.
+    assert "Condition" not in chunks
     assert by_sid["ReadChunkTranscripts"]["Resource"].endswith("/jobs/*/results/*")
     assert set(by_sid) == {"TranscribeChunks", "ChunksReadByTranscribe", "ReadChunkTranscripts"}
 

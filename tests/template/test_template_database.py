@@ -21,6 +21,8 @@ ACCOUNT_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret"
 RDS_SECRET = f"{ACCOUNT_ARN}:rds!db-0f3c2a1b-4d5e-6f70-8192-a3b4c5d6e7f8-AbC123"
 JSON_SECRET = f"{ACCOUNT_ARN}:mediascribe/database-x1Y2z3"
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+# The default engine needs an OpenAI key (the OpenAIKeyWhenUsed rule).
+OPENAI_KEY = {"OpenAIApiKeySecretArn": f"{ACCOUNT_ARN}:openai-AbCdEf"}
 DATA_API_ACTIONS = {
     "rds-data:ExecuteStatement",
     "rds-data:BeginTransaction",
@@ -113,8 +115,24 @@ def test_only_the_migrate_function_logs_in_as_master_and_creates_the_functions_l
     login = rendered.properties("DatabaseAppSecret")["GenerateSecretString"]
     assert json.loads(login["SecretStringTemplate"])["username"] == "mediascribe_app"
     assert login["GenerateStringKey"] == "password" and login["PasswordLength"] >= 32
-    # The schema resource runs again when the login secret is replaced.
-    assert rendered.properties("DatabaseSchema")["Login"] == "<DatabaseAppSecret>"
+
+
+def test_a_new_login_revision_regenerates_the_password_and_runs_the_migrate_function_again(
+    template: dict[str, Any],
+) -> None:
+    """A changed secret value keeps its ARN, so only a changed property makes CloudFormation send the
+    custom resource an Update (which sets the password from the secret); the value itself never
+    appears in the properties."""
+    before, after = Rendered.of(template), Rendered.of(template, DatabaseLoginRevision=2)
+    schema_before, schema_after = before.properties("DatabaseSchema"), after.properties("DatabaseSchema")
+    assert schema_before != schema_after
+    assert schema_before["ServiceToken"] == schema_after["ServiceToken"]
+    assert schema_after["Login"] == "${DatabaseAppSecret}#2"
+    secret_before = before.properties("DatabaseAppSecret")["GenerateSecretString"]
+    secret_after = after.properties("DatabaseAppSecret")["GenerateSecretString"]
+    assert secret_before["SecretStringTemplate"] != secret_after["SecretStringTemplate"]
+    assert json.loads(secret_after["SecretStringTemplate"])["username"] == "mediascribe_app"
+    assert "resolve:secretsmanager" not in json.dumps(schema_after)
 
 
 def test_data_api_grants_name_the_cluster_and_its_secret_only(template: dict[str, Any]) -> None:
@@ -133,7 +151,7 @@ def test_decrypting_is_allowed_only_through_secrets_manager(template: dict[str, 
     ):
         (decrypt,) = [s for s in statements(rendered, "DatabaseAccessPolicy") if s["Action"] == "kms:Decrypt"]
         assert decrypt["Condition"] == {
-            "StringEquals": {"kms:ViaService": "secretsmanager.${AWS::Region}.amazonaws.com"}
+            "StringEquals": {"kms:ViaService": "secretsmanager.${AWS::Region}.${AWS::URLSuffix}"}
         }
 
 
@@ -155,7 +173,7 @@ def test_an_rds_managed_secret_gets_host_port_and_name_from_parameters(template:
 
 
 def test_a_full_json_secret_needs_no_other_parameter(template: dict[str, Any]) -> None:
-    rendered = Rendered.of(template, DatabaseSecretArn=JSON_SECRET)
+    rendered = Rendered.of(template, DatabaseSecretArn=JSON_SECRET, **OPENAI_KEY)
     environment = rendered.environment("JobsApiFunction")
     assert environment["DATABASE_MODE"] == "postgres"
     assert environment["DATABASE_SECRET_ARN"] == JSON_SECRET
@@ -200,13 +218,17 @@ def test_secret_parameters_take_only_whole_secret_arns(
 def test_rules_refuse_combinations_that_would_fail_late(
     template: dict[str, Any], parameters: dict[str, str], refused: str
 ) -> None:
-    failures = Rendered.of(template, **parameters).failed_rules()
+    failures = Rendered.of(template, **{**OPENAI_KEY, **parameters}).failed_rules()
     assert len(failures) == 1 and refused in failures[0], failures
 
 
 def test_an_existing_database_in_a_vpc_places_every_function_there(template: dict[str, Any]) -> None:
     rendered = Rendered.of(
-        template, DatabaseSecretArn=JSON_SECRET, VpcSubnetIds="subnet-1,subnet-2", VpcSecurityGroupIds="sg-1"
+        template,
+        DatabaseSecretArn=JSON_SECRET,
+        VpcSubnetIds="subnet-1,subnet-2",
+        VpcSecurityGroupIds="sg-1",
+        **OPENAI_KEY,
     )
     assert rendered.failed_rules() == []
     without = Rendered.of(template, DatabaseSecretArn=JSON_SECRET)

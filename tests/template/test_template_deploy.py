@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 import tomllib
 from typing import Any
 
 import pytest
+from template_render import Rendered
 from template_support import REPO, functions, resources_of_type
 
 from mediascribe.config import API_REQUEST_LIMIT_BYTES, Settings
@@ -64,10 +67,26 @@ def test_template_refuses_equal_prefixes_at_deploy_time(template: dict[str, Any]
     assert assertion["Assert"] == {"Fn::Not": [equal]}
 
 
+def asynchronously_invoked(template: dict[str, Any]) -> set[str]:
+    """Functions something invokes without waiting: S3 notifications, schedules, and the function
+    another function invokes by name (the notes route of the API, ``InvocationType=Event``)."""
+    bucket = template["Resources"]["MediaBucket"]["Properties"]["NotificationConfiguration"]
+    invoked = {config["Function"]["Fn::GetAtt"][0] for config in bucket["LambdaConfigurations"]}
+    for name, function in functions(template).items():
+        events = function["Properties"].get("Events", {}).values()
+        if any(event["Type"] == "Schedule" for event in events):
+            invoked.add(name)
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        invoked |= {value["Ref"] for key, value in variables.items() if key.endswith("_FUNCTION_NAME")}
+    return invoked
+
+
 def test_async_triggers_dead_letter_into_an_alarmed_encrypted_queue(template: dict[str, Any]) -> None:
     queue = {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["AsyncInvokeDeadLetterQueue", "Arn"]}}
-    for name in ("StartJobFunction", "SweepStaleJobsFunction"):
-        assert functions(template)[name]["Properties"]["DeadLetterQueue"] == queue
+    invoked = asynchronously_invoked(template)
+    assert {"StartJobFunction", "SweepStaleJobsFunction", "WriteNotesFunction"} <= invoked
+    for name in invoked:
+        assert functions(template)[name]["Properties"].get("DeadLetterQueue") == queue, name
     assert template["Resources"]["AsyncInvokeDeadLetterQueue"]["Properties"]["KmsMasterKeyId"]
     alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
     watched = [a["Properties"]["Dimensions"][0]["Value"] for a in alarms.values()]
@@ -102,3 +121,68 @@ def test_outputs_name_the_bucket_api_and_state_machine(template: dict[str, Any])
     assert outputs["MediaBucketName"]["Value"] == {"Ref": "MediaBucket"}
     assert outputs["StateMachineArn"]["Value"] == {"Ref": "TranscribeMediaStateMachine"}
     assert "${JobsApi}.execute-api" in outputs["JobsApiUrl"]["Value"]["Fn::Sub"]
+
+
+def test_a_create_that_rolls_back_leaves_neither_bucket_nor_key(template: dict[str, Any]) -> None:
+    """Retain would keep a failed first create's bucket and KMS key (a key costs every month);
+    RetainExceptOnCreate deletes them with that rollback and keeps them on any later deletion."""
+    for name in ("MediaBucket", "DataKey"):
+        resource = template["Resources"][name]
+        assert resource["DeletionPolicy"] == "RetainExceptOnCreate", name
+        assert resource["UpdateReplacePolicy"] == "Retain", name
+    assert template["Resources"]["DatabaseCluster"]["DeletionPolicy"] == "Snapshot"
+
+
+OPENAI_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:openai-AbCdEf"
+
+
+@pytest.mark.parametrize(
+    ("parameters", "refused"),
+    [
+        ({}, True),
+        ({"TranscriptionEngine": "amazon", "NotesProvider": "openai"}, True),
+        ({"NotesProvider": "openai", "OpenAIApiKeySecretArn": OPENAI_SECRET}, False),
+        ({"OpenAIApiKey": "sk-test"}, False),
+        ({"OpenAIApiKeySecretArn": OPENAI_SECRET}, False),
+        ({"TranscriptionEngine": "amazon"}, False),
+        (
+            {
+                "TranscriptionEngine": "amazon",
+                "NotesProvider": "bedrock",
+                "NotesModel": "amazon.titan-text-lite-v1",
+            },
+            False,
+        ),
+    ],
+)
+def test_the_openai_key_is_required_wherever_openai_is_called(
+    template: dict[str, Any], parameters: dict[str, str], refused: bool
+) -> None:
+    failures = Rendered.of(template, **parameters).failed_rules()
+    assert [f for f in failures if "OpenAIApiKey" in f] == (failures if refused else [])
+    assert bool(failures) is refused, failures
+    engines = set(template["Parameters"]["TranscriptionEngine"]["AllowedValues"])
+    assert engines == {"openai", "amazon"}, "a new engine that calls OpenAI needs the rule too"
+
+
+def test_api_access_logs_are_off_by_default(template: dict[str, Any]) -> None:
+    rendered = Rendered.of(template)
+    assert "AccessLogSetting" not in rendered.properties("JobsApi")
+    assert "JobsApiAccessLogGroup" not in rendered.resources()
+
+
+def test_api_access_logs_when_asked_are_json_without_secrets_in_a_group_with_retention(
+    template: dict[str, Any],
+) -> None:
+    rendered = Rendered.of(template, ApiAccessLogs="true")
+    setting = rendered.properties("JobsApi")["AccessLogSetting"]
+    assert setting["DestinationArn"] == "<JobsApiAccessLogGroup.Arn>"
+    fields = json.loads(setting["Format"])
+    assert {"requestId", "caller", "userArn", "resourcePath", "path", "status", "responseLatency"} <= set(
+        fields
+    )
+    assert all(re.fullmatch(r"\$context\.[A-Za-z.]+", value) for value in fields.values()), fields
+    leaking = {"accessKey", "apiKey", "header", "authorizer", "requestOverride", "body", "cognito"}
+    assert not [value for value in fields.values() if any(word in value for word in leaking)]
+    group = rendered.properties("JobsApiAccessLogGroup")
+    assert group["RetentionInDays"] == template["Parameters"]["LogRetentionDays"]["Default"]

@@ -94,3 +94,76 @@ def test_execution_logs_and_traces_without_execution_data(state_machine: dict[st
     }
     assert state_machine["Tracing"] == {"Enabled": True}
     assert state_machine["Type"] == "STANDARD"
+
+
+def tasks(states: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, state in states.items():
+        if state["Type"] == "Task":
+            yield name, state
+        for nested in [state.get("ItemProcessor"), state.get("Iterator"), *state.get("Branches", [])]:
+            if nested:
+                yield from tasks(nested["States"])
+
+
+def retry_window_seconds(task: Mapping[str, Any], error: str) -> float:
+    """The waits Step Functions schedules for ``error`` before giving up, before jitter: the first
+    retrier whose ErrorEquals names it (or States.ALL) decides, each wait capped by MaxDelaySeconds
+    (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html)."""
+    for retrier in task.get("Retry", []):
+        if error in retrier["ErrorEquals"] or retrier["ErrorEquals"] == ["States.ALL"]:
+            interval = retrier.get("IntervalSeconds", 1)
+            rate = retrier.get("BackoffRate", 2.0)
+            cap = retrier.get("MaxDelaySeconds", float("inf"))
+            return sum(min(interval * rate**attempt, cap) for attempt in range(retrier.get("MaxAttempts", 3)))
+    return 0.0
+
+
+@pytest.fixture(scope="module")
+def definition() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(ASL_PATH.read_text(encoding="utf-8"))
+    return loaded
+
+
+def test_throttled_chunks_wait_out_a_new_accounts_concurrency(definition: dict[str, Any]) -> None:
+    """A new account runs 10 Lambda invocations at once, as many as MapMaxConcurrency: a chunk that is
+    throttled must keep trying for at least ten minutes, with jittered backoff so the items do not
+    retry in step."""
+    (map_state,) = [s for s in definition["States"].values() if s["Type"] == "Map"]
+    ((name, item),) = list(tasks(map_state["ItemProcessor"]["States"]))
+    assert retry_window_seconds(item, "Lambda.TooManyRequestsException") >= 600, name
+    (throttle,) = [r for r in item["Retry"] if "Lambda.TooManyRequestsException" in r["ErrorEquals"]]
+    assert throttle["JitterStrategy"] == "FULL" and throttle["BackoffRate"] > 1
+    assert 0 < throttle["MaxDelaySeconds"] <= 300
+
+
+def test_every_step_tries_again_after_running_past_its_timeout(definition: dict[str, Any]) -> None:
+    """A function that waited too long (a database resuming from zero capacity) fails with
+    Sandbox.Timedout; a task over its own TimeoutSeconds with States.Timeout. Both are transient."""
+    for name, task in tasks(definition["States"]):
+        for error in ("Sandbox.Timedout", "States.Timeout"):
+            assert retry_window_seconds(task, error) > 0, (name, error)
+
+
+def test_a_failure_is_recorded_after_ten_minutes_of_any_trouble(definition: dict[str, Any]) -> None:
+    """Mark job failed has no Catch: when it gives up, the job stays processing until the sweeper
+    fails it hours later. It retries every error, each for at least ten minutes."""
+    task = definition["States"]["Mark job failed"]
+    assert "Catch" not in task
+    assert task["Retry"][-1]["ErrorEquals"] == ["States.ALL"]
+    for error in (
+        "Lambda.TooManyRequestsException",
+        "Lambda.ServiceException",
+        "DatabaseUnavailableError",
+        "Sandbox.Timedout",
+        "States.TaskFailed",
+    ):
+        window = retry_window_seconds(task, error)
+        if error == "Lambda.ServiceException":
+            assert window > 0, error
+        else:
+            assert window >= 600, (error, window)
+    # Every other top-level step (the Map for its items) catches what its retries leave over.
+    others = [
+        s for n, s in definition["States"].items() if s["Type"] in ("Task", "Map") and n != "Mark job failed"
+    ]
+    assert others and all(s["Catch"][-1]["ErrorEquals"] == ["States.ALL"] for s in others)

@@ -15,7 +15,10 @@ from template_support import as_list, resources_of_type
 from tools.template.expansion import expand
 
 VPC_ACCESS = "AWSLambdaVPCAccessExecutionRole"
+# The default engine needs an OpenAI key (the OpenAIKeyWhenUsed rule).
+OPENAI_KEY = {"OpenAIApiKeySecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:openai-AbCdEf"}
 EXISTING_DATABASE_IN_VPC = {
+    **OPENAI_KEY,
     "DatabaseSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:jobs-db-AbCdEf",
     "DatabaseHost": "db.example.internal",
     "VpcSubnetIds": "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
@@ -39,7 +42,7 @@ def network_interface_actions(role: dict[str, Any]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def own_database() -> dict[str, Any]:
-    return expand({})
+    return expand(OPENAI_KEY)
 
 
 @pytest.fixture(scope="module")
