@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REGION",
         help="the Region Amazon Transcribe and Bedrock are called in (default: the profile's)",
     )
+    transcribe.add_argument(
+        "--notion-parent",
+        metavar="PAGE_ID",
+        help="with notes (NOTES_PROVIDER): a page per file under this Notion page (its id or address), "
+        "through the real Notion API with the integration's token in NOTION_TOKEN",
+    )
     transcribe.add_argument("--model", metavar="M", help="OpenAI model name (default gpt-transcribe)")
     transcribe.add_argument(
         "--max-chunk-size", type=int, metavar="BYTES", help="largest audio chunk sent to the engine"
@@ -491,6 +497,9 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
     if args.max_chunk_size:
         environment["MAX_CHUNK_SIZE_BYTES"] = str(args.max_chunk_size)
     environment.update(_aws_access(args, {**os.environ, **environment}))
+    from mediascribe.delivery.notion_delivery import local_notion_environment
+
+    environment.update(local_notion_environment(args.notion_parent, os.environ))
     return environment
 
 

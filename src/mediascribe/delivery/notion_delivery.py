@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
@@ -51,6 +51,18 @@ def notion_parent(settings: Settings) -> NotionParent | None:
     if settings.notion_database_id:
         return NotionParent("database", notion_id(settings.notion_database_id))
     return None
+
+
+def local_notion_environment(parent: str | None, environ: Mapping[str, str]) -> dict[str, str]:
+    """The variables of a local run given ``--notion-parent``: its page goes to the real Notion API
+    with the integration's token from ``NOTION_TOKEN``; checked before the run starts."""
+    if not parent:
+        return {}
+    if environ.get("NOTES_PROVIDER", "off") == "off":
+        raise ConfigurationError("--notion-parent needs notes: set NOTES_PROVIDER=bedrock or openai")
+    if not environ.get("NOTION_TOKEN"):
+        raise ConfigurationError("--notion-parent needs the integration's token in NOTION_TOKEN")
+    return {"NOTION_PARENT_PAGE_ID": notion_id(parent)}
 
 
 def notion_token(settings: Settings) -> str:
