@@ -90,17 +90,26 @@ def call_log() -> CallLog:
 
 
 @pytest.fixture
-def make_rehearsal(
+def make_rehearsal(make_rehearsal_with: RehearsalFactory) -> RehearsalFactory:
+    """``with make_rehearsal(variant) as rehearsal:`` — the variant's stack, schema created."""
+    return make_rehearsal_with
+
+
+@pytest.fixture
+def make_rehearsal_with(
     rehearsal_postgres: LocalPostgres,
     rehearsal_fake_api: FakeTranscriptionServer,
     clock: VirtualClock,
     call_log: CallLog,
     tmp_path: Path,
 ) -> RehearsalFactory:
-    """``with make_rehearsal(variant) as rehearsal:`` — the variant's stack, schema created."""
+    """``with make_rehearsal_with(variant, statement_timeout_seconds=1.0, AWS_ENDPOINT_URL_X=url)``:
+    the variant's stack with options for the Data API stand-in and further stand-in endpoints."""
 
     @contextmanager
-    def factory(variant: Variant, **endpoints: str) -> Iterator[Rehearsal]:
+    def factory(
+        variant: Variant, *, statement_timeout_seconds: float | None = None, **endpoints: str
+    ) -> Iterator[Rehearsal]:
         _fresh_database(rehearsal_postgres)
         stack = DeployedStack(expand(variant.parameters), variant.parameters)
         secrets: dict[str, str] = {}
@@ -114,6 +123,11 @@ def make_rehearsal(
             cluster_arn=stack.get_att("DatabaseCluster", "DBClusterArn"),
             credentials=credentials,
             clock=clock,
+            **(
+                {}
+                if statement_timeout_seconds is None
+                else {"statement_timeout_seconds": statement_timeout_seconds}
+            ),
         ) as data_api:
             work = tmp_path / "lambda-tmp"
             work.mkdir(exist_ok=True)

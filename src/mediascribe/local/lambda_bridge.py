@@ -206,14 +206,18 @@ class Sandbox:
             target=contextvars.copy_context().run, args=(target,), name=f"lambda-{context.function_name}"
         )
         worker.start()
-        while worker.is_alive():
+        while True:
+            worker.join(_SANDBOX_POLL_SECONDS)
+            # Also once it has finished: on a virtual clock, a handler can pass its deadline between
+            # two looks, and Lambda would have ended it before it could answer.
             if context.get_remaining_time_in_millis() <= 0:
                 invocation.timed_out.set()
                 raise SandboxTimedOut(
                     f"RequestId: {context.aws_request_id} Error: Task timed out after "
                     f"{context.timeout_seconds:.2f} seconds"
                 )
-            worker.join(_SANDBOX_POLL_SECONDS)
+            if not worker.is_alive():
+                break
         if "error" in outcome:
             raise outcome["error"]
         return outcome.get("result")

@@ -115,7 +115,8 @@ class Judge:
 
     function_roles: Mapping[str, Role]
     state_machine_role: Role
-    resource_policy: Callable[[str, Mapping[str, Any]], NamedPolicy | None]
+    # The resource's own policy for one authorization request (the bucket's, for an s3: action).
+    resource_policy: Callable[[Request, Mapping[str, Any]], NamedPolicy | None]
     facts: Callable[[str, Mapping[str, Any]], Mapping[str, str]]
     log: CallLog
     # Faults of the service itself (a throttle): each may answer an allowed call with an error.
@@ -158,7 +159,7 @@ class Judge:
                 **request.context,
             }
             full = Request(request.action, request.resource, context)
-            decisions.append((full, evaluate(role.policies, full, self.resource_policy(service, params))))
+            decisions.append((full, evaluate(role.policies, full, self.resource_policy(full, params))))
         return Call(role.name, service, operation, tuple(decisions))
 
 

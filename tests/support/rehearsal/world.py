@@ -33,6 +33,7 @@ import mediascribe.jobs.data_api as data_api_module
 from mediascribe.config import Settings
 from mediascribe.local.workflow import FunctionConfig, LocalOptions, LocalWorkflow
 from mediascribe.media.binaries import resolve_binaries
+from support.iam.policy import Request
 from support.paths import TEMPLATE
 from support.rehearsal.calls import CallLog, Judge, Role, judged_calls
 from support.rehearsal.cloudformation import ResponseEndpoint, resource_request, response_endpoint
@@ -129,8 +130,9 @@ class RehearsedStack:
             if name in stack.resources
         }
 
-        def resource_policy(service: str, params: Mapping[str, Any]) -> Any:
-            return bucket_policy if service == "s3" and params.get("Bucket") == bucket else None
+        def resource_policy(request: Request, params: Mapping[str, Any]) -> Any:
+            on_bucket = request.action.startswith("s3:") and params.get("Bucket") == bucket
+            return bucket_policy if on_bucket else None
 
         def facts(service: str, params: Mapping[str, Any]) -> Mapping[str, str]:
             # Secrets Manager reads a secret for its caller, and the Data API for its caller too.

@@ -1,0 +1,26 @@
+"""The deployments the rehearsal runs: stack parameters as a user would pass them to ``sam deploy``."""
+
+from __future__ import annotations
+
+from support.rehearsal.world import Variant
+
+OPENAI_KEY = "sk-test-not-a-real-key"
+# The first deploy of the README: the defaults and an OpenAI key.
+DEFAULT = Variant("default", {"OpenAIApiKey": OPENAI_KEY})
+# Amazon Transcribe reading each chunk from the bucket, redacting PII, with keywords and no language
+# (the service identifies it among the languages it can redact).
+AMAZON = Variant(
+    "amazon-redaction-keywords",
+    {
+        "TranscriptionEngine": "amazon",
+        "TranscriptionRedactPii": "true",
+        "TranscriptionKeywords": "Aurora,mediascribe",
+    },
+)
+# Notes on Bedrock by the default model id (on demand in us-east-1), and through a US inference profile.
+BEDROCK_MODEL_ID = Variant("bedrock-notes-model-id", {"OpenAIApiKey": OPENAI_KEY, "NotesProvider": "bedrock"})
+BEDROCK_PROFILE = Variant(
+    "bedrock-notes-profile",
+    {"OpenAIApiKey": OPENAI_KEY, "NotesProvider": "bedrock", "NotesModel": "us.amazon.nova-micro-v1:0"},
+)
+OPENAI_NOTES = Variant("openai-notes", {"OpenAIApiKey": OPENAI_KEY, "NotesProvider": "openai"})
