@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import openai
 import pytest
+from botocore.exceptions import ClientError
 
 from mediascribe.errors import InvalidNotesError, NotesError, RetryableNotesError
 from mediascribe.notes.models import MAX_TITLE_CHARS
@@ -98,10 +99,20 @@ def test_input_over_the_models_context_is_a_permanent_validation_error() -> None
 
 def test_an_inference_profile_works_from_a_region_of_its_geography_only() -> None:
     with FakeBedrockServer() as server:
-        # The stand-in client signs for eu-west-1.
-        assert write_notes(MEETING, bedrock_model(server, model="eu.amazon.nova-micro-v1:0")).title
+        ireland = {"region": "eu-west-1"}
+        assert write_notes(MEETING, bedrock_model(server, model="eu.amazon.nova-micro-v1:0", **ireland)).title
         with pytest.raises(NotesError, match="model identifier is invalid"):
-            write_notes(MEETING, bedrock_model(server, model="us.amazon.nova-micro-v1:0"))
+            write_notes(MEETING, bedrock_model(server, model="us.amazon.nova-micro-v1:0", **ireland))
+
+
+def test_a_bare_model_id_is_served_on_demand_only_in_the_regions_aws_lists() -> None:
+    """Nova Micro runs on demand in us-east-1; from eu-west-1 it is reached through the eu. profile
+    only (the old stand-in served the bare id from any Region)."""
+    with FakeBedrockServer() as server:
+        assert write_notes(MEETING, bedrock_model(server, region="us-east-1")).title
+        with pytest.raises(NotesError, match="on-demand throughput isn't supported") as raised:
+            write_notes(MEETING, bedrock_model(server, region="eu-west-1"))
+        assert not isinstance(raised.value, RetryableNotesError)
 
 
 def test_unknown_or_denied_models_say_so() -> None:
@@ -173,12 +184,113 @@ def test_an_empty_transcript_has_no_notes(bedrock_server: FakeBedrockServer) -> 
 
 def test_the_bedrock_stand_in_enforces_the_models_output_limit(bedrock_server: FakeBedrockServer) -> None:
     client = bedrock_model(bedrock_server)._client
-    with pytest.raises(client.exceptions.ValidationException, match="exceeds the model limit of 4096"):
-        client.converse(
-            modelId="anthropic.claude-3-haiku-20240307-v1:0",
-            messages=[{"role": "user", "content": [{"text": "hi"}]}],
-            inferenceConfig={"maxTokens": 8000},
-        )
+    with pytest.raises(client.exceptions.ValidationException, match="exceeds the model limit of 5000"):
+        client.converse(modelId="amazon.nova-micro-v1:0", messages=HELLO, inferenceConfig={"maxTokens": 8000})
+
+
+HELLO = [{"role": "user", "content": [{"text": "hi"}]}]
+RECORD = {"toolSpec": {"name": "record_notes", "inputSchema": {"json": {"type": "object"}}}}
+
+
+@pytest.mark.parametrize(
+    ("request_fields", "message"),
+    [
+        (
+            {"inferenceConfig": {"temperature": 2.0}},
+            "1 validation error detected: Value '2.0' at 'inferenceConfig.temperature' failed to "
+            "satisfy constraint: Member must have value less than or equal to 1",
+        ),
+        (
+            {"toolConfig": {"tools": [{"toolSpec": {**RECORD["toolSpec"], "name": "record notes"}}]}},
+            "1 validation error detected: Value 'record notes' at "
+            "'toolConfig.tools.1.member.toolSpec.name' failed to satisfy constraint: "
+            "Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+",
+        ),
+        (
+            {"messages": [{"role": "robot", "content": [{"text": "hi"}]}]},
+            "1 validation error detected: Value 'robot' at 'messages.1.member.role' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [user, assistant, system]",
+        ),
+    ],
+)
+def test_the_bedrock_stand_in_holds_requests_to_the_converse_model(
+    bedrock_server: FakeBedrockServer, request_fields: dict[str, object], message: str
+) -> None:
+    """Maxima, patterns and enums, which botocore sends unchecked (the old stand-in accepted these)."""
+    client = bedrock_model(bedrock_server)._client
+    with pytest.raises(client.exceptions.ValidationException) as raised:
+        client.converse(**{"modelId": "amazon.nova-micro-v1:0", "messages": HELLO, **request_fields})
+    assert raised.value.response["Error"]["Message"] == message
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert bedrock_server.script.calls == 0
+
+
+def test_a_model_made_to_call_a_tool_never_answers_with_text(bedrock_server: FakeBedrockServer) -> None:
+    """Under toolChoice any, words that are no tool input come back as a malformed tool use (the old
+    stand-in answered them as text with end_turn)."""
+    client = bedrock_model(bedrock_server)._client
+    bedrock_server.script.script(Turn("text", text="Here are your notes: ..."), Turn("text", text='{"a": 1}'))
+    forced = {"tools": [RECORD], "toolChoice": {"any": {}}}
+    words = client.converse(modelId="amazon.nova-micro-v1:0", messages=HELLO, toolConfig=forced)
+    assert words["stopReason"] == "malformed_tool_use"
+    assert not any("text" in block for block in words["output"]["message"]["content"])
+    named = {"tools": [RECORD], "toolChoice": {"tool": {"name": "record_notes"}}}
+    json_text = client.converse(modelId="amazon.nova-micro-v1:0", messages=HELLO, toolConfig=named)
+    assert json_text["stopReason"] == "tool_use"
+    assert json_text["output"]["message"]["content"][0]["toolUse"]["input"] == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    ("kind", "stop_reason"),
+    [
+        ("malformed_tool_use", "malformed_tool_use"),
+        ("context_window_exceeded", "model_context_window_exceeded"),
+    ],
+)
+def test_a_stop_without_notes_is_asked_for_once_more(
+    bedrock_server: FakeBedrockServer, kind: str, stop_reason: str
+) -> None:
+    client = bedrock_model(bedrock_server)._client
+    bedrock_server.script.script(Turn(kind))
+    answer = client.converse(modelId="amazon.nova-micro-v1:0", messages=HELLO)
+    assert answer["stopReason"] == stop_reason
+    bedrock_server.script.script(Turn(kind))
+    notes = write_notes(MEETING, bedrock_model(bedrock_server))
+    assert notes.model_calls == 2
+    assert "instead of calling record_notes" in bedrock_server.script.requests[-1].user
+
+
+MODEL_ERROR = "The system encountered an unexpected error during processing. Try your request again."
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "sdk_retries"),
+    [
+        ("ModelErrorException", 424, False),
+        ("ModelTimeoutException", 408, False),
+        ("ModelNotReadyException", 429, True),
+    ],
+)
+def test_model_errors_arrive_in_their_shape_and_are_worth_another_try(
+    bedrock_server: FakeBedrockServer, code: str, status: int, sdk_retries: bool
+) -> None:
+    """ModelErrorException is a failure of the model while processing the request, which AWS answers
+    with "Try your request again"; a timeout and a model not yet ready pass too. All three leave the
+    job retryable (ModelErrorException used to end it for good)."""
+    client = bedrock_model(bedrock_server, retries=0)._client
+    bedrock_server.script.script(Turn("error", code=code, message=MODEL_ERROR))
+    with pytest.raises(ClientError) as raised:
+        client.converse(modelId="amazon.nova-micro-v1:0", messages=HELLO)
+    response = raised.value.response
+    assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) == (code, status)
+    if code == "ModelErrorException":
+        assert (response["originalStatusCode"], response["resourceName"]) == (500, "amazon.nova-micro-v1:0")
+    calls = bedrock_server.script.calls
+    bedrock_server.script.script(*[Turn("error", code=code, message=MODEL_ERROR)] * 2)
+    with pytest.raises(RetryableNotesError, match=code):
+        write_notes(MEETING, bedrock_model(bedrock_server, retries=1))
+    # botocore's standard mode retries what the model marks retryable (ModelNotReadyException) itself.
+    assert bedrock_server.script.calls - calls == (2 if sdk_retries else 1)
 
 
 def test_input_over_an_openai_models_context_says_what_to_lower(openai_server) -> None:

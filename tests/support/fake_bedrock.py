@@ -2,10 +2,17 @@
 
 boto3 talks to it with ``endpoint_url`` (or ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``), so the real
 client's serialisation, error parsing and retry mode run. It answers ``POST /model/{id}/converse``
-with the real response shape and the real errors: ``ThrottlingException`` (429),
-``ValidationException`` (400) for an unknown model id, a malformed request, a ``maxTokens`` above the
-model's limit or an input longer than its context, ``AccessDeniedException`` (403) for models the
-account has no access to. Answers come from a ``NotesScript``.
+with the real response shape and the real errors, in the shape the model gives each (status,
+``x-amzn-ErrorType``, JSON body): ``ValidationException`` (400) for a request the Converse input shape
+refuses (``support.service_model``: lengths, ranges, enums, patterns), a conversation that does not
+start with the user, a ``maxTokens`` above the model's limit, an input longer than its context, or a
+model id the Region does not serve; ``AccessDeniedException`` (403) for models the account has no
+access to; and whatever a ``NotesScript`` turn scripts (``ThrottlingException``,
+``ModelErrorException``, ``ModelTimeoutException``, ``ModelNotReadyException``...).
+
+Under ``toolChoice`` ``any`` or ``tool`` the model answers with a tool use, never with text: an answer
+that is not a JSON object comes back as the ``malformed_tool_use`` stop reason. Turns can also script
+the stop reasons ``malformed_tool_use`` and ``model_context_window_exceeded``.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from support.notes_scripts import NotesScript, Turn, count_tokens
+from support.service_model import ErrorAnswer, error_answer, refusal, service_model, validate
 
 
 @dataclass(frozen=True)
@@ -32,10 +40,18 @@ class BedrockModel:
 MODELS = {
     "amazon.nova-micro-v1:0": BedrockModel(128_000, 5_000),
     "amazon.nova-lite-v1:0": BedrockModel(300_000, 5_000),
-    "anthropic.claude-3-haiku-20240307-v1:0": BedrockModel(200_000, 4_096),
 }
+# The Regions that serve each model by its bare id (single-Region, on demand); elsewhere it is reached
+# only through an inference profile of the Region's geography. From the Amazon Bedrock User Guide,
+# https://docs.aws.amazon.com/bedrock/latest/userguide/batch-inference-supported.html ("Regions
+# supporting foundation model": Nova Micro and Nova Lite in us-east-1 and us-gov-west-1; their
+# profiles in us-east-2, us-west-2, ap-*, eu-* besides), as read on 2026-12-08.
+ON_DEMAND_REGIONS = {
+    "amazon.nova-micro-v1:0": frozenset({"us-east-1", "us-gov-west-1"}),
+    "amazon.nova-lite-v1:0": frozenset({"us-east-1", "us-gov-west-1"}),
+}
+CONVERSE = service_model("bedrock-runtime").operation_model("Converse")
 _PATH = re.compile(r"^/model/(?P<model>[^/]+)/converse$")
-_TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _PROFILE = re.compile(r"^(us-gov|us|eu|apac|jp|au|ca|global)\.")
 # The source Regions of each geography's profiles (by Region name prefix).
 _GEOGRAPHY_REGIONS = {
@@ -89,23 +105,28 @@ class FakeBedrockServer:
 
     # -- answering --------------------------------------------------------------------------------
 
-    def converse(
-        self, model_id: str, body: dict[str, Any], region: str | None = None
-    ) -> tuple[int, dict[str, Any], str | None]:
-        """(status, body, error type) for one Converse request signed for ``region``."""
+    def converse(self, model_id: str, body: dict[str, Any], region: str | None = None) -> ErrorAnswer:
+        """The answer to one Converse request signed for ``region``."""
+        refused = refusal(CONVERSE, validate(CONVERSE, {**body, "modelId": model_id}))
+        if refused is not None:
+            return refused
         base_id = _PROFILE.sub("", model_id)
         model = self.models.get(base_id)
         if model is None or not _profile_serves(model_id, region):
-            return _error(400, "ValidationException", "The provided model identifier is invalid.")
+            return _error("ValidationException", "The provided model identifier is invalid.")
+        if not _on_demand(model_id, base_id, region):
+            return _error(
+                "ValidationException",
+                f"Invocation of model ID {model_id} with on-demand throughput isn't supported. Retry your "
+                "request with the ID or ARN of an inference profile that contains this model.",
+            )
         if base_id in self.denied:
             return _error(
-                403,
-                "AccessDeniedException",
-                "You don't have access to the model with the specified model ID.",
+                "AccessDeniedException", "You don't have access to the model with the specified model ID."
             )
         problem = _request_problem(body, model)
         if problem:
-            return _error(400, "ValidationException", problem)
+            return _error("ValidationException", problem)
         system = " ".join(block.get("text", "") for block in body.get("system") or [])
         user = " ".join(
             block.get("text", "") for message in body["messages"] for block in message.get("content", [])
@@ -113,9 +134,19 @@ class FakeBedrockServer:
         schema = json.dumps(body.get("toolConfig") or {})
         input_tokens = count_tokens(system) + count_tokens(user) + count_tokens(schema)
         if input_tokens > model.context_tokens:
-            return _error(400, "ValidationException", "Input is too long for requested model.")
+            return _error("ValidationException", "Input is too long for requested model.")
         turn = self.script.answer(model_id, system, user)
-        return 200, _response(turn, body, input_tokens), None
+        if turn.kind == "error":
+            return _error(turn.code, turn.message, **_error_members(turn.code, model_id))
+        document = json.dumps(_response(turn, body, input_tokens)).encode()
+        return ErrorAnswer(200, {}, document)
+
+
+def _on_demand(model_id: str, base_id: str, region: str | None) -> bool:
+    """A bare model id is served in its on-demand Regions only."""
+    if region is None or _PROFILE.match(model_id):
+        return True
+    return region in ON_DEMAND_REGIONS.get(base_id, frozenset())
 
 
 def _profile_serves(model_id: str, region: str | None) -> bool:
@@ -130,10 +161,8 @@ def _profile_serves(model_id: str, region: str | None) -> bool:
 
 
 def _request_problem(body: dict[str, Any], model: BedrockModel) -> str | None:
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages:
-        return "1 validation error detected: Value null at 'messages' failed to satisfy constraint"
-    if messages[0].get("role") != "user":
+    """What the service refuses beyond the input shape (which ``validate`` has checked)."""
+    if body["messages"][0].get("role") != "user":
         return (
             "A conversation must start with a user message. "
             "Try again with a conversation that starts with a user message."
@@ -144,45 +173,56 @@ def _request_problem(body: dict[str, Any], model: BedrockModel) -> str | None:
             f"The maximum tokens you requested exceeds the model limit of {model.max_output_tokens}. "
             f"Try again with a maximum tokens value that is lower than {model.max_output_tokens}."
         )
-    tool_config = body.get("toolConfig")
-    if tool_config is not None:
-        tools = tool_config.get("tools") or []
-        if not tools:
-            return "The toolConfig field must be defined when using toolChoice."
-        for tool in tools:
-            spec = tool.get("toolSpec") or {}
-            if not _TOOL_NAME.match(str(spec.get("name", ""))):
-                return "The value at toolConfig.tools.0.toolSpec.name failed to satisfy constraint"
-            if (spec.get("inputSchema") or {}).get("json", {}).get("type") != "object":
-                return "The input schema of a tool must be a JSON schema of type object."
+    for tool in (body.get("toolConfig") or {}).get("tools") or []:
+        if ((tool.get("toolSpec") or {}).get("inputSchema") or {}).get("json", {}).get("type") != "object":
+            return "The input schema of a tool must be a JSON schema of type object."
     return None
 
 
+def _forces_tool(body: dict[str, Any]) -> bool:
+    choice = (body.get("toolConfig") or {}).get("toolChoice") or {}
+    return "any" in choice or "tool" in choice
+
+
+def _tool_use(name: str, data: Any) -> dict[str, Any]:
+    return {"toolUse": {"toolUseId": f"tooluse_{uuid.uuid4().hex[:22]}", "name": name, "input": data}}
+
+
+def _object_in(text: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def _response(turn: Turn, body: dict[str, Any], input_tokens: int) -> dict[str, Any]:
-    if turn.kind == "error":
-        raise _ScriptedError(turn)
-    tool_names = [t["toolSpec"]["name"] for t in (body.get("toolConfig") or {}).get("tools", [])]
-    if turn.kind == "notes" and tool_names:
-        content: list[dict[str, Any]] = [
-            {
-                "toolUse": {
-                    "toolUseId": f"tooluse_{uuid.uuid4().hex[:22]}",
-                    "name": tool_names[0],
-                    "input": turn.data,
-                }
-            }
-        ]
-        stop = "tool_use"
-        output_text = json.dumps(turn.data)
-    elif turn.kind == "notes":
-        output_text = json.dumps(turn.data)
-        content, stop = [{"text": output_text}], "end_turn"
+    tools = (body.get("toolConfig") or {}).get("tools") or []
+    tool_names = [t["toolSpec"]["name"] for t in tools if "toolSpec" in t]
+    chosen = ((body.get("toolConfig") or {}).get("toolChoice") or {}).get("tool", {}).get("name")
+    tool = chosen or (tool_names[0] if tool_names else None)
+    content: list[dict[str, Any]]
+    if turn.kind == "malformed_tool_use":
+        output_text, content, stop = turn.text, [], "malformed_tool_use"
+    elif turn.kind == "context_window_exceeded":
+        output_text, content, stop = turn.text, [], "model_context_window_exceeded"
     elif turn.kind == "truncated":
         output_text = turn.text or '{"title": "Weekly'
         content, stop = [{"text": output_text}], "max_tokens"
     else:
-        output_text = turn.text
-        content, stop = [{"text": output_text}], "end_turn"
+        data = turn.data if turn.kind == "notes" else None
+        output_text = json.dumps(data) if data is not None else turn.text
+        if data is not None and tool:
+            content, stop = [_tool_use(tool, data)], "tool_use"
+        elif _forces_tool(body) and tool:
+            # A model made to call a tool answers with one; text that is no tool input is malformed.
+            found = _object_in(output_text)
+            if found is None:
+                content, stop = [], "malformed_tool_use"
+            else:
+                content, stop = [_tool_use(tool, found)], "tool_use"
+        else:
+            content, stop = [{"text": output_text}], "end_turn"
     output_tokens = count_tokens(output_text)
     return {
         "output": {"message": {"role": "assistant", "content": content}},
@@ -196,14 +236,16 @@ def _response(turn: Turn, body: dict[str, Any], input_tokens: int) -> dict[str, 
     }
 
 
-class _ScriptedError(Exception):
-    def __init__(self, turn: Turn) -> None:
-        super().__init__(turn.message)
-        self.turn = turn
+def _error(code: str, message: str, **members: Any) -> ErrorAnswer:
+    return error_answer(CONVERSE, code, message, **members)
 
 
-def _error(status: int, code: str, message: str) -> tuple[int, dict[str, Any], str]:
-    return status, {"message": message}, code
+def _error_members(code: str, model_id: str) -> dict[str, Any]:
+    """The members an error shape carries besides its message (ModelErrorException: the model's own
+    status code and the resource)."""
+    if code == "ModelErrorException":
+        return {"originalStatusCode": 500, "resourceName": model_id}
+    return {}
 
 
 def _handler_for(server: FakeBedrockServer) -> type[BaseHTTPRequestHandler]:
@@ -216,40 +258,32 @@ def _handler_for(server: FakeBedrockServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             match = _PATH.match(urllib.parse.urlsplit(self.path).path)
+            authorization = self.headers.get("Authorization", "")
             if match is None:
-                status, payload, code = (
-                    404,
-                    {"message": f"no route for {self.path}"},
-                    "UnknownOperationException",
-                )
-            elif not self.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256 "):
-                status, payload, code = (
-                    403,
-                    {"message": "Missing Authentication Token"},
-                    "MissingAuthenticationTokenException",
-                )
+                answer = _plain(404, "UnknownOperationException", f"no route for {self.path}")
+            elif not authorization.startswith("AWS4-HMAC-SHA256 "):
+                answer = _plain(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
             else:
                 try:
-                    scope = _REGION.search(self.headers.get("Authorization", ""))
-                    status, payload, code = server.converse(
-                        urllib.parse.unquote(match.group("model")),
-                        json.loads(body or b"{}"),
-                        scope["region"] if scope else None,
-                    )
-                except _ScriptedError as exc:
-                    status, payload, code = _error(exc.turn.status, exc.turn.code, exc.turn.message)
+                    request = json.loads(body or b"{}")
                 except json.JSONDecodeError:
-                    status, payload, code = _error(400, "SerializationException", "Malformed request body")
-            data = json.dumps(payload).encode()
-            self.send_response(status)
+                    answer = _error("SerializationException", "Malformed request body")
+                else:
+                    scope = _REGION.search(authorization)
+                    model_id = urllib.parse.unquote(match.group("model"))
+                    answer = server.converse(model_id, request, scope["region"] if scope else None)
+            self.send_response(answer.status)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Content-Length", str(len(answer.body)))
             self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-            if code:
-                self.send_header(
-                    "x-amzn-ErrorType", f"{code}:http://internal.amazon.com/coral/com.amazon.bedrock/"
-                )
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(data)
+            self.wfile.write(answer.body)
 
     return Handler
+
+
+def _plain(status: int, code: str, message: str) -> ErrorAnswer:
+    """An answer from in front of the service (routing, signature), not from an operation."""
+    return ErrorAnswer(status, {"x-amzn-ErrorType": code}, json.dumps({"message": message}).encode())

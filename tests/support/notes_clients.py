@@ -14,12 +14,17 @@ API_KEY = "sk-test-notes-0123456789"
 
 
 def bedrock_model(
-    server: FakeBedrockServer, *, retries: int = 1, model: str = "amazon.nova-micro-v1:0"
+    server: FakeBedrockServer,
+    *,
+    retries: int = 1,
+    model: str = "amazon.nova-micro-v1:0",
+    region: str = "us-east-1",
 ) -> BedrockNotesModel:
-    """botocore's ``max_attempts`` counts retries: ``retries=1`` means two requests at most."""
+    """botocore's ``max_attempts`` counts retries: ``retries=1`` means two requests at most. The
+    default Region serves the default model on demand."""
     client = boto3.client(
         "bedrock-runtime",
-        region_name="eu-west-1",
+        region_name=region,
         endpoint_url=server.endpoint_url,
         aws_access_key_id="test",
         aws_secret_access_key="test",

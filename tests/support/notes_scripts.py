@@ -27,7 +27,8 @@ def count_tokens(text: str) -> int:
 
 @dataclass(frozen=True)
 class Turn:
-    """One scripted answer. ``kind``: notes | text | refusal | truncated | error."""
+    """One scripted answer. ``kind``: notes | text | refusal | truncated | error, and for Bedrock the
+    stop reasons malformed_tool_use | context_window_exceeded."""
 
     kind: str
     data: dict[str, Any] | None = None

@@ -134,6 +134,9 @@ def _join(path: str, member: str) -> str:
 
 def _check(shape: Shape, value: Any, path: str, problems: list[Problem]) -> None:
     kind = shape.type_name
+    if shape.metadata.get("document"):
+        # A document (free-form JSON, such as a tool's input schema) takes any value.
+        return
     if kind == "structure":
         _check_structure(shape, value, path, problems)
     elif kind == "list":
@@ -152,7 +155,6 @@ def _check(shape: Shape, value: Any, path: str, problems: list[Problem]) -> None
         problems.append(_unreadable(value, "boolean", path))
     elif kind == "timestamp" and (isinstance(value, bool) or not isinstance(value, int | float | str)):
         problems.append(_unreadable(value, "timestamp", path))
-    # A document (free-form JSON, such as a tool's input schema) takes any value.
 
 
 def _check_structure(shape: Shape, value: Any, path: str, problems: list[Problem]) -> None:
