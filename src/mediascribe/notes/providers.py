@@ -31,10 +31,16 @@ DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
 # The planner's estimate is high for the models it knows; a model with a smaller context needs a
 # smaller budget.
 _SMALLER_PARTS = "(lower NOTES_MAX_INPUT_TOKENS to the model's context)"
+# Worth another try later. ModelErrorException (424) is the model failing while it processed the
+# request ("The request failed due to an error while processing the model", Converse API reference),
+# which the service itself answers with "The system encountered an unexpected error during processing.
+# Try your request again." (https://repost.aws/questions/QU-05GF7SkSWi2UyepdXIWrg); a timeout
+# (ModelTimeoutException, 408) and a model not yet ready (ModelNotReadyException, 429) pass as well.
 _BEDROCK_RETRYABLE = {
     "ThrottlingException",
     "ServiceUnavailableException",
     "InternalServerException",
+    "ModelErrorException",
     "ModelTimeoutException",
     "ModelNotReadyException",
     "ServiceQuotaExceededException",
