@@ -9,6 +9,8 @@ POST /jobs            {"upload": {"filename": "..."}}    → 201 {upload_url, fi
 GET  /jobs/{job_id}   [?include=content]                 → 200 status document | 400 | 404
 POST /jobs/{job_id}/retry                                → 202 new attempt of a failed job | 404 | 409
 POST /jobs/{job_id}/notes                                → 202 a completed job's notes rewritten | 404 | 409
+GET  /search?q=...[&limit=&cursor=&language=]          → 200 {hits, next_cursor} in the caller's jobs
+                                                           | 400 | 503 with Retry-After (database resuming)
 GET  /jobs/{job_id}/page                                 → 200 {page_url, media_url, open_url, expires_in}
                                                              (presigned GETs of page and media) | 404 | 409
 Every route answers 403 to a request without an IAM identity. Errors answer
@@ -40,6 +42,8 @@ from mediascribe.ids import validate_job_id
 from mediascribe.jobs.models import Job
 from mediascribe.jobs.status import job_status_document
 from mediascribe.observability import bind_job, lambda_api, logger
+from mediascribe.search.api import search_for_caller
+from mediascribe.search.queries import InvalidSearchError
 from mediascribe.storage import upload_key
 from mediascribe.storage.objects import PRESIGNED_UPLOAD_SECONDS, upload_size_limit
 from mediascribe.workflow.access import Caller, caller_from, ensure_may_submit, ensure_visible
@@ -151,6 +155,18 @@ def page(job_id: str) -> dict[str, Any]:
     job = _visible_job(_caller(), job_id)
     bind_job(job.id)
     return page_links(_runtime(), job).to_dict()
+
+
+@app.get("/search")
+def search() -> JsonResponse:
+    caller = _caller()
+    try:
+        found = search_for_caller(
+            caller, app.current_event.query_string_parameters or {}, _runtime().settings
+        )
+    except InvalidSearchError as exc:
+        return bad_request(exc)
+    return _json(HTTPStatus.OK, found.to_dict())
 
 
 # Our own errors carry messages written for the caller (an id, a key, a state); they are shown.

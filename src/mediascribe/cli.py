@@ -4,6 +4,7 @@
     mediascribe status 5e5bf43a-895e-5e60-a69a-c91905330277
     mediascribe submit talk.mp4 --api https://abc.execute-api.eu-west-1.amazonaws.com/v1/ --wait
     mediascribe notes 5e5bf43a-895e-5e60-a69a-c91905330277 --api https://abc.execute-api.eu-west-1.amazonaws.com/v1/
+    mediascribe search '"quarterly budget" -draft'
 
 Exit codes: 0 completed, 1 failed, 2 skipped or a usage error.
 """
@@ -167,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     notes.set_defaults(run=run_notes)
 
     from mediascribe.local.open_cli import add_open_command
+    from mediascribe.local.search_cli import add_search_commands
 
+    add_search_commands(commands, _add_api_argument)
     add_open_command(commands, _add_api_argument)
     return parser
 

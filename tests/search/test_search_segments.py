@@ -101,7 +101,7 @@ def test_a_long_transcript_goes_in_batches_within_the_data_api_request_limit(
     executor = DataApiExecutor(client, cluster_arn=data_api.cluster_arn, secret_arn=data_api.secret_arn)
     repository = JobRepository(executor)
     job_id = _processing_job(repository)
-    line = 'Grüße aus "Köln" – the café\\bar meeting, again. ' * 40
+    line = 'Grüße aus "Köln" \u2013 the café\\bar meeting, again. ' * 40
     segments = [Segment(i * 10.0, i * 10.0 + 9.5, f"{i}: {line}") for i in range(3000)]
     sizes.clear()
 

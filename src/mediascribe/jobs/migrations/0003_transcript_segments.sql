@@ -10,8 +10,9 @@ ALTER TABLE assets_processing_jobs
 --          every language, so a query in any language, or none, uses one index;
 --   stems: the segment's own language configuration (`config`, 'simple' when the language has no
 --          PostgreSQL configuration), so a query in that language also finds inflected forms.
--- to_tsvector(regconfig, text) is immutable, so both can be generated columns; a query names the
--- same configuration as a constant, which is what lets the planner use the index.
+-- to_tsvector(regconfig, text) is immutable, so both can be generated columns. The indexes are on the
+-- stored columns, not on expressions, so `column @@ tsquery` can use them whatever the query's
+-- configuration (which decides only which lexemes match), and the text is parsed once, on write.
 CREATE TABLE transcript_segments (
     job_id        uuid NOT NULL REFERENCES assets_processing_jobs (id) ON DELETE CASCADE,
     idx           integer NOT NULL CHECK (idx >= 0),
