@@ -129,7 +129,9 @@ class FakeBedrockServer:
             return _error("ValidationException", problem)
         system = " ".join(block.get("text", "") for block in body.get("system") or [])
         user = " ".join(
-            block.get("text", "") for message in body["messages"] for block in message.get("content", [])
+            block.get("text", "")
+            for message in body.get("messages") or []
+            for block in message.get("content", [])
         )
         schema = json.dumps(body.get("toolConfig") or {})
         input_tokens = count_tokens(system) + count_tokens(user) + count_tokens(schema)
@@ -162,7 +164,8 @@ def _profile_serves(model_id: str, region: str | None) -> bool:
 
 def _request_problem(body: dict[str, Any], model: BedrockModel) -> str | None:
     """What the service refuses beyond the input shape (which ``validate`` has checked)."""
-    if body["messages"][0].get("role") != "user":
+    messages = body.get("messages") or [{}]
+    if messages[0].get("role") != "user":
         return (
             "A conversation must start with a user message. "
             "Try again with a conversation that starts with a user message."

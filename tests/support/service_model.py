@@ -32,10 +32,10 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import botocore.session
-from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 
 SERIALIZATION_ERROR = "SerializationException"
 # The operation's validation error: the first of these its model lists.
@@ -98,7 +98,7 @@ def validation_error(operation: OperationModel) -> str:
 
 def error_answer(operation: OperationModel, code: str, message: str, **members: Any) -> ErrorAnswer:
     """An error of ``operation`` as its protocol sends it; ``members`` are the shape's other fields."""
-    shape = next((s for s in operation.error_shapes if s.name == code), None)
+    shape = next((cast(StructureShape, s) for s in operation.error_shapes if s.name == code), None)
     status = int(shape.metadata.get("error", {}).get("httpStatusCode", 400)) if shape else 400
     message_member = next((m for m in (shape.members if shape else ()) if m.lower() == "message"), None)
     document: dict[str, Any] = dict(members)
@@ -114,9 +114,9 @@ def error_answer(operation: OperationModel, code: str, message: str, **members: 
 def _message_member(operation: OperationModel) -> str:
     """How this service spells the message of errors the model does not list (``message``/``Message``)."""
     for shape in operation.error_shapes:
-        for member in shape.members:
+        for member in cast(StructureShape, shape).members:
             if member.lower() == "message":
-                return member
+                return str(member)
     return "message"
 
 
@@ -138,11 +138,11 @@ def _check(shape: Shape, value: Any, path: str, problems: list[Problem]) -> None
         # A document (free-form JSON, such as a tool's input schema) takes any value.
         return
     if kind == "structure":
-        _check_structure(shape, value, path, problems)
+        _check_structure(cast(StructureShape, shape), value, path, problems)
     elif kind == "list":
-        _check_list(shape, value, path, problems)
+        _check_list(cast(ListShape, shape), value, path, problems)
     elif kind == "map":
-        _check_map(shape, value, path, problems)
+        _check_map(cast(MapShape, shape), value, path, problems)
     elif kind == "string":
         _check_string(shape, value, path, problems)
     elif kind == "blob":
@@ -157,7 +157,7 @@ def _check(shape: Shape, value: Any, path: str, problems: list[Problem]) -> None
         problems.append(_unreadable(value, "timestamp", path))
 
 
-def _check_structure(shape: Shape, value: Any, path: str, problems: list[Problem]) -> None:
+def _check_structure(shape: StructureShape, value: Any, path: str, problems: list[Problem]) -> None:
     if not isinstance(value, dict):
         problems.append(_unreadable(value, "structure", path))
         return
@@ -179,7 +179,7 @@ def _check_structure(shape: Shape, value: Any, path: str, problems: list[Problem
         _check(members[name], value[name], _join(path, _property(name)), problems)
 
 
-def _check_list(shape: Shape, value: Any, path: str, problems: list[Problem]) -> None:
+def _check_list(shape: ListShape, value: Any, path: str, problems: list[Problem]) -> None:
     if not isinstance(value, list):
         problems.append(_unreadable(value, "list", path))
         return
@@ -190,7 +190,7 @@ def _check_list(shape: Shape, value: Any, path: str, problems: list[Problem]) ->
         _check(shape.member, item, f"{path}.{index}.member", problems)
 
 
-def _check_map(shape: Shape, value: Any, path: str, problems: list[Problem]) -> None:
+def _check_map(shape: MapShape, value: Any, path: str, problems: list[Problem]) -> None:
     if not isinstance(value, dict):
         problems.append(_unreadable(value, "map", path))
         return
