@@ -54,6 +54,11 @@ from mediascribe.workflow.start import retry_job, start_job
 
 app = APIGatewayRestResolver()
 JsonResponse = Response[dict[str, Any]]
+# A paused cluster answers DatabaseResumingException, and the request that met it starts the resume
+# (https://docs.aws.amazon.com/botocore/latest/reference/services/rds-data/client/exceptions/DatabaseResumingException.html:
+# "The Data API request automatically resumes the DB instance. Wait a few seconds and try again."),
+# which goes on after the 503; a caller that waits this long finds it awake or nearly so.
+DATABASE_RETRY_AFTER_SECONDS = 15
 
 
 def _runtime() -> Runtime:
@@ -194,13 +199,18 @@ def not_found(exc: JobNotFoundError) -> JsonResponse:
 # class and the request id (to find the log entry) leave the function.
 @app.exception_handler(DatabaseUnavailableError)
 def unavailable(exc: DatabaseUnavailableError) -> JsonResponse:
+    """503 with ``Retry-After``, answered within the function's Timeout: the executor stops waiting
+    for a resuming cluster while there is time left to answer (API Gateway answers a function that
+    does not in time with its own 504)."""
     logger.warning("jobs database unavailable", exc_info=exc)
-    return _error(
+    response = _error(
         HTTPStatus.SERVICE_UNAVAILABLE,
         type(exc).__name__,
         f"the jobs database is not answering (it may be resuming); try again in a minute "
         f"(request {_request_id()})",
     )
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
 
 
 @app.exception_handler(Exception)

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from mediascribe.config import Settings
 from mediascribe.errors import InvalidEventError
+from mediascribe.time_budget import invocation_budget
 from mediascribe.workflow.contracts import JobStep
 from mediascribe.workspace import remove_stale_workspaces
 
@@ -142,6 +143,8 @@ def _instrumented(step: str, body: RawBody) -> LambdaHandler:
 
     Settings are built once per container; workspaces left by a killed earlier invocation are removed
     before any new work lands on the small ephemeral disk; the step's duration is published as a metric.
+    The body runs within the invocation's time budget (``mediascribe.time_budget``), so waits deep
+    inside it end before the function's Timeout.
     """
 
     @functools.wraps(body)
@@ -157,7 +160,8 @@ def _instrumented(step: str, body: RawBody) -> LambdaHandler:
         metrics.add_dimension(name="Step", value=step)
         started = time.perf_counter()
         try:
-            return body(event, context, settings)
+            with invocation_budget(context.get_remaining_time_in_millis):
+                return body(event, context, settings)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
             record_metric("StepDuration", elapsed_ms, MetricUnit.Milliseconds)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError
@@ -18,11 +18,16 @@ from mediascribe.jobs.database import Database
 from mediascribe.jobs.executor import Executor
 from mediascribe.jobs.schema import apply_migrations
 
+if TYPE_CHECKING:
+    from mypy_boto3_rds_data import RDSDataServiceClient
+
 _cache: dict[tuple[str, ...], Executor] = {}
 _cache_lock = threading.Lock()
 
 
-def executor_from_settings(settings: Settings, *, data_api_client: Any = None) -> Executor:
+def executor_from_settings(
+    settings: Settings, *, data_api_client: RDSDataServiceClient | None = None
+) -> Executor:
     """The process-wide executor for these settings; the schema is expected to be migrated already.
 
     ``DATABASE_MODE=data-api`` uses the RDS Data API on ``DATABASE_CLUSTER_ARN`` with the secret
@@ -89,7 +94,7 @@ def _cache_key(settings: Settings) -> tuple[str, ...]:
     raise ConfigurationError("set DATABASE_URL or DATABASE_SECRET_ARN")
 
 
-def _build(settings: Settings, data_api_client: Any) -> Executor:
+def _build(settings: Settings, data_api_client: RDSDataServiceClient | None) -> Executor:
     if settings.database_mode == "data-api":
         from mediascribe.jobs.data_api import DataApiExecutor
 
@@ -114,9 +119,12 @@ def _build(settings: Settings, data_api_client: Any) -> Executor:
     )
 
 
-def _data_api_client() -> Any:
+def _data_api_client() -> RDSDataServiceClient:
     import boto3
     from botocore.config import Config
 
     # Standard retries cover throttling and 5xx answers; the executor handles a resuming cluster.
-    return boto3.client("rds-data", config=Config(retries={"mode": "standard", "max_attempts": 5}))
+    client: RDSDataServiceClient = boto3.client(
+        "rds-data", config=Config(retries={"mode": "standard", "max_attempts": 5})
+    )
+    return client

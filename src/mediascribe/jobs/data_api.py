@@ -10,7 +10,8 @@ here, so the repository's statements run unchanged:
 - rows come back as lists of fields plus column metadata; values are mapped back to Python types by
   the column's PostgreSQL type name;
 - a paused Aurora Serverless v2 cluster answers ``DatabaseResumingException`` while it wakes; calls are
-  retried with a bounded, growing wait, then ``DatabaseUnavailableError`` lets the workflow retry later;
+  retried with a bounded, growing wait that ends before the invocation's Timeout, then
+  ``DatabaseUnavailableError`` lets the workflow (or the API's caller) retry later;
 - a response is limited to 1 MiB and a row to 64 KB: callers read long text in slices.
 """
 
@@ -24,12 +25,16 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mediascribe.errors import ConfigurationError, DatabaseUnavailableError
 from mediascribe.jobs.executor import JsonValue, Params, Row, StatementError, T
+from mediascribe.time_budget import remaining_seconds
+
+if TYPE_CHECKING:
+    from mypy_boto3_rds_data import RDSDataServiceClient
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +59,20 @@ class DataApiExecutor:
 
     ``client`` is a boto3 ``rds-data`` client (its own retries cover throttling and 5xx answers).
     ``resume_attempts``/``resume_backoff_seconds`` bound the wait for a paused cluster: with the
-    defaults about 40 s, which covers an Aurora Serverless v2 resume from zero capacity.
+    defaults about 40 s, which covers an Aurora Serverless v2 resume from zero capacity. Inside a
+    Lambda invocation the wait is also bounded by the time the invocation has left
+    (``mediascribe.time_budget``): a wait that would end less than ``answer_margin_seconds`` before
+    the function's Timeout is not started, and ``DatabaseUnavailableError`` is raised at once, so the
+    handler still answers (a 503, a retryable step failure) instead of being cut off by Lambda.
+
+    Each operation is called with the members its request shape has: ``database`` belongs to
+    BeginTransaction and ExecuteStatement only; CommitTransaction and RollbackTransaction take the
+    cluster, the secret and the transaction id, and botocore refuses any other member.
     """
 
     def __init__(
         self,
-        client: Any,
+        client: RDSDataServiceClient,
         *,
         cluster_arn: str,
         secret_arn: str,
@@ -67,29 +80,35 @@ class DataApiExecutor:
         resume_attempts: int = 10,
         resume_backoff_seconds: float = 0.5,
         max_backoff_seconds: float = 8.0,
+        answer_margin_seconds: float = 5.0,
     ) -> None:
         if resume_attempts < 1:
             raise ValueError("resume_attempts must be at least 1")
         self._client = client
-        self._target: dict[str, str] = {"resourceArn": cluster_arn, "secretArn": secret_arn}
-        if database:
-            self._target["database"] = database
+        self._cluster_arn = cluster_arn
+        self._secret_arn = secret_arn
+        self._database = database or None
         self._resume_attempts = resume_attempts
         self._resume_backoff = resume_backoff_seconds
         self._max_backoff = max_backoff_seconds
+        self._answer_margin = answer_margin_seconds
 
     def __repr__(self) -> str:
-        return f"DataApiExecutor(cluster={self._target['resourceArn']!r})"
+        return f"DataApiExecutor(cluster={self._cluster_arn!r})"
 
     def run(self, work: Callable[[_DataApiTransaction], T]) -> T:
         """Run ``work`` inside BeginTransaction … CommitTransaction; any exception rolls it back."""
-        transaction_id = self._call("begin_transaction")["transactionId"]
+        transaction_id = self._call(self._begin)["transactionId"]
         try:
             result = work(_DataApiTransaction(self, transaction_id))
         except BaseException:
             self._rollback(transaction_id)
             raise
-        self._call("commit_transaction", transactionId=transaction_id)
+        self._call(
+            lambda: self._client.commit_transaction(
+                resourceArn=self._cluster_arn, secretArn=self._secret_arn, transactionId=transaction_id
+            )
+        )
         return result
 
     def execute(self, sql: str, params: Params | None = None) -> list[Row]:
@@ -104,32 +123,44 @@ class DataApiExecutor:
         request: dict[str, Any] = {"sql": statement, "parameters": parameters, "includeResultMetadata": True}
         if transaction_id is not None:
             request["transactionId"] = transaction_id
-        return decode_records(self._call("execute_statement", **request))
+        if self._database is not None:
+            request["database"] = self._database
+        return decode_records(
+            self._call(
+                lambda: self._client.execute_statement(
+                    resourceArn=self._cluster_arn, secretArn=self._secret_arn, **request
+                )
+            )
+        )
+
+    def _begin(self) -> Mapping[str, Any]:
+        if self._database is None:
+            return self._client.begin_transaction(resourceArn=self._cluster_arn, secretArn=self._secret_arn)
+        return self._client.begin_transaction(
+            resourceArn=self._cluster_arn, secretArn=self._secret_arn, database=self._database
+        )
 
     def _rollback(self, transaction_id: str) -> None:
         """Best effort: an expired or failed transaction is already gone on the server."""
         try:
-            self._call("rollback_transaction", transactionId=transaction_id)
+            self._call(
+                lambda: self._client.rollback_transaction(
+                    resourceArn=self._cluster_arn, secretArn=self._secret_arn, transactionId=transaction_id
+                )
+            )
         except (StatementError, DatabaseUnavailableError) as exc:
             logger.warning("database rollback failed", extra={"error": str(exc)})
 
-    def _call(self, operation: str, **request: Any) -> dict[str, Any]:
-        method = getattr(self._client, operation)
+    def _call(self, send: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]:
+        """``send`` once, and again while the cluster resumes; the service's errors as ours."""
         for attempt in range(1, self._resume_attempts + 1):
             try:
-                response: dict[str, Any] = method(**self._target, **request)
-                return response
+                return send()
             except ClientError as exc:
                 code = exc.response.get("Error", {}).get("Code", "")
                 message = exc.response.get("Error", {}).get("Message", "") or code
                 if code == _RESUMING:
-                    if attempt == self._resume_attempts:
-                        raise DatabaseUnavailableError(
-                            f"the database is still resuming after {attempt} attempts"
-                        ) from exc
-                    wait = min(self._resume_backoff * 2 ** (attempt - 1), self._max_backoff)
-                    logger.info("database is resuming", extra={"attempt": attempt, "wait_seconds": wait})
-                    time.sleep(wait)
+                    self._wait_for_resume(attempt, exc)
                     continue
                 if code in _STATEMENT_ERRORS:
                     raise StatementError(f"{code}: {message}") from exc
@@ -139,6 +170,22 @@ class DataApiExecutor:
             except BotoCoreError as exc:
                 raise DatabaseUnavailableError(f"database unavailable: {type(exc).__name__}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait_for_resume(self, attempt: int, exc: ClientError) -> None:
+        """Sleep before the next attempt, unless attempts or the invocation's time have run out."""
+        if attempt == self._resume_attempts:
+            raise DatabaseUnavailableError(
+                f"the database is still resuming after {attempt} attempts"
+            ) from exc
+        wait = min(self._resume_backoff * 2 ** (attempt - 1), self._max_backoff)
+        left = remaining_seconds()
+        if left is not None and wait + self._answer_margin > left:
+            raise DatabaseUnavailableError(
+                f"the database is still resuming after {attempt} attempts; {left:.1f} s of the "
+                f"invocation are left, too few to wait {wait:.1f} s more and still answer"
+            ) from exc
+        logger.info("database is resuming", extra={"attempt": attempt, "wait_seconds": wait})
+        time.sleep(wait)
 
 
 class _DataApiTransaction:
