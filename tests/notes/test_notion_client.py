@@ -8,7 +8,7 @@ import pytest
 
 from mediascribe.delivery.notion_api import NotionClient, NotionError
 from mediascribe.delivery.notion_blocks import SourceFacts, page_content, paragraphs, toggle
-from mediascribe.delivery.notion_page import NotionParent, append_blocks, publish
+from mediascribe.delivery.notion_page import NotionParent, append_blocks, publish, trash_children
 from mediascribe.notes.models import Chapter, Notes
 from mediascribe.notes.writer import Segment
 from support.fake_notion import TOKEN, FakeNotionServer
@@ -162,3 +162,35 @@ def test_a_long_transcript_stays_within_the_request_size_and_the_rate(
     toggles = [node for node in notion.tree(page.id) if node["type"] == "toggle"]
     texts = [child["text"] for t in toggles for child in t["children"]]
     assert [text[11:15] for text in texts] == [f"{n:04d}" for n in range(600)]
+
+
+def test_toggles_full_of_short_lines_stay_within_1000_block_elements_a_request(
+    notion: FakeNotionServer, clock: VirtualClock
+) -> None:
+    parent = notion.share_page()
+    chapters = [
+        toggle(f"Chapter {c}", [b for n in range(100) for b in paragraphs(f"{c}.{n}")]) for c in range(12)
+    ]
+
+    append_blocks(client_for(notion, clock), parent, chapters)
+
+    assert all(r.status == 200 for r in notion.requests)
+    assert [[child["text"] for child in node["children"]] for node in notion.tree(parent)] == [
+        [f"{c}.{n}" for n in range(100)] for c in range(12)
+    ]
+
+
+def test_every_old_block_is_trashed_across_pages_of_the_listing(
+    notion: FakeNotionServer, clock: VirtualClock
+) -> None:
+    parent = notion.share_page()
+    client = client_for(notion, clock)
+    append_blocks(client, parent, [block for n in range(230) for block in paragraphs(f"old {n}")])
+
+    trash_children(client, parent)
+
+    assert notion.tree(parent) == []
+    # 236 requests at no more than three a second: the stand-in's rate limit never answered 429.
+    assert all(r.status == 200 for r in notion.requests)
+    listings = [r for r in notion.requests if r.method == "GET"]
+    assert len(listings) == 3 and sum(r.method == "DELETE" for r in notion.requests) == 230

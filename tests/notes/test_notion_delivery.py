@@ -162,3 +162,21 @@ def test_a_parent_may_be_given_as_an_id_or_a_page_address() -> None:
     for wrong in ("", "recordings", "x1f2e3d4c5b6a49788695a4b3c2d1e0f9", "1f2e3d4c5b6a49788695a4b3c2d1e0f"):
         with pytest.raises(ConfigurationError):
             notion_id(wrong)
+
+
+def test_notes_written_again_replace_the_page_content_in_place(
+    notion: FakeNotionServer, clock: VirtualClock, jobs: JobRepository, job: Job
+) -> None:
+    settings = Settings(notion_parent_page_id=notion.share_page())
+    client = NotionClient(TOKEN, base_url=notion.base_url, clock=clock)
+    first = deliver_notes(settings, jobs, job, NOTES, SEGMENTS, client=client)
+    revised = NOTES.model_copy(update={"title": "Weekly planning, revised", "summary": "Hiring comes first."})
+
+    second = deliver_notes(settings, jobs, job, revised, SEGMENTS, client=client)
+
+    assert first is not None and second == NotionPage("delivered", first.page_id, first.url)
+    [page] = notion.pages()
+    assert notion.page_title(page.id) == "Weekly planning, revised"
+    tree = notion.tree(page.id)
+    assert [node["text"] for node in tree[:2]] == ["Summary", "Hiring comes first."]
+    assert sum(node["text"] == "Summary" for node in tree) == 1
