@@ -22,6 +22,7 @@ from support.fake_data_api import FakeDataApi
 from support.fake_openai import FakeTranscriptionServer
 from support.rehearsal.calls import CallLog
 from support.rehearsal.stack import DeployedStack, expand
+from support.rehearsal.variants import PROFILE_REGIONS
 from support.rehearsal.world import MASTER_USER, Rehearsal, Variant, rehearse
 from support.virtual_clock import VirtualClock
 
@@ -142,6 +143,7 @@ def make_rehearsal_with(
                 log=call_log,
                 clock=clock,
                 secrets=secrets,
+                profile_regions=PROFILE_REGIONS,
             ) as rehearsal:
                 rehearsal.data_api = data_api
                 yield rehearsal

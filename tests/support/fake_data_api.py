@@ -165,6 +165,8 @@ class FakeDataApi:
         self.cluster_arn = cluster_arn
         self.secret_arn = secret_arn
         self.calls: list[str] = []
+        # The error code of every call answered with one, in order.
+        self.errors: list[str] = []
         self._credentials = credentials
         self._clock = clock
         self._statement_timeout = statement_timeout_seconds
@@ -697,6 +699,7 @@ def _handler_for(api: FakeDataApi) -> type[BaseHTTPRequestHandler]:
             except RequestRefused as refused:
                 self._send(refused.answer)
             except DataApiError as exc:
+                api.errors.append(exc.code)
                 self._send(error_answer(operation, exc.code, exc.message, **exc.members))
 
         def _send(self, answer: ErrorAnswer) -> None:

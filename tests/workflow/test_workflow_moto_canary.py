@@ -88,3 +88,12 @@ def test_a_handler_module_is_imported_when_its_function_is_first_used(tmp_path):
     assert imports.read_text() == "imported\n"
     with pytest.raises(KeyError):
         handlers["Unknown"]
+
+
+def test_moto_lambda_tasks_still_name_their_errors_in_from_error():
+    """The local runner renames a Lambda service error there (``Lambda.<Code>``, as AWS does)."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import (
+        StateTaskLambda,
+    )
+
+    assert list(inspect.signature(StateTaskLambda._from_error).parameters) == ["self", "env", "ex"]

@@ -79,7 +79,7 @@ def with_language_extensions(template: dict[str, Any], parameters: dict[str, str
     transforms = transforms if isinstance(transforms, list) else [transforms]
     if LANGUAGE_EXTENSIONS not in transforms:
         return template
-    rendered = Rendered.of(template, **parameters)
+    rendered = Rendered.of(template, **parameters, **REGION)
     for section in ("Resources", "Outputs"):
         if section in template:
             template[section] = decided(template[section], rendered)
@@ -94,7 +94,7 @@ def deployed(expanded: dict[str, Any], parameters: dict[str, str]) -> dict[str, 
     given values (refused if the template's rules refuse them), and parameters nothing uses any more
     are dropped, so lint judges neither the other modes nor placeholder values.
     """
-    rendered = Rendered.of(expanded, **parameters)
+    rendered = Rendered.of(expanded, **parameters, **REGION)
     for section in ("Resources", "Outputs"):
         entries = expanded.get(section, {})
         kept = {

@@ -177,6 +177,7 @@ class LocalWorkflow:
             )
         )
         self._stack.enter_context(_serialised_start_execution())
+        self._stack.enter_context(_lambda_service_errors_by_code())
         sandbox = Sandbox(self.options.clock) if self.options.deployed is not None else None
         self._stack.enter_context(
             route_invocations(self.handlers, self.invocations, self.settings_for, sandbox)
@@ -460,6 +461,40 @@ def _serialised_start_execution() -> Iterator[None]:
         yield
     finally:
         StepFunctionsParserBackend.start_execution = original  # type: ignore[method-assign]
+
+
+@contextmanager
+def _lambda_service_errors_by_code() -> Iterator[None]:
+    """Name an error of the Lambda service itself ``Lambda.<Code>`` in a Lambda task, as AWS does.
+
+    When Invoke is refused (a throttle, ``TooManyRequestsException``), Step Functions reports
+    ``Lambda.TooManyRequestsException`` for a task whose resource is the function's ARN, and Retry
+    blocks match that name. moto's interpreter does so only for the ``lambda:invoke`` integration and
+    calls it ``Exception`` here, which no Retry of ours names.
+    """
+    from botocore.exceptions import ClientError
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import (
+        StateTaskLambda,
+    )
+
+    original = StateTaskLambda._from_error
+
+    def from_error(self: Any, env: Any, ex: Exception) -> Any:
+        event = original(self, env, ex)
+        if isinstance(ex, ClientError):
+            name = f"Lambda.{ex.response['Error']['Code']}"
+            event.error_name = CustomErrorName(name)
+            details = (event.event_details or {}).get("lambdaFunctionFailedEventDetails")
+            if details is not None:
+                details["error"] = name
+        return event
+
+    StateTaskLambda._from_error = from_error  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        StateTaskLambda._from_error = original  # type: ignore[method-assign]
 
 
 def _placeholder_zip() -> bytes:

@@ -27,7 +27,7 @@ import botocore.handlers
 from botocore.exceptions import ClientError
 
 from mediascribe.local.lambda_bridge import SandboxTimedOut, current_invocation
-from support.iam.operations import UnknownOperation, requests_for
+from support.iam.operations import MissingFact, UnknownOperation, requests_for
 from support.iam.policy import Decision, NamedPolicy, Request, evaluate, unused_permissions
 from support.rehearsal.stack import ACCOUNT, PARTITION, PLATFORM_ACTIONS, REGION
 
@@ -145,8 +145,8 @@ class Judge:
                 partition=PARTITION,
                 facts=self.facts(service, params),
             )
-        except UnknownOperation as exc:
-            refusal = Decision(False, f"no row in the operations table: {exc}", ())
+        except (UnknownOperation, MissingFact) as exc:
+            refusal = Decision(False, f"the operations table cannot judge it: {exc}", ())
             return Call(
                 role.name, service, operation, ((Request(f"{service}:{operation}", "*", {}), refusal),)
             )

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from support.rehearsal.world import Variant
 
+# Where AWS routes each inference profile the rehearsal calls, by its own list: "Supported Regions
+# and models for inference profiles" (https://docs.aws.amazon.com/bedrock/latest/userguide/
+# inference-profiles-support.html), US Nova Micro: us-east-1, us-east-2, us-west-2.
+PROFILE_REGIONS = {"us.amazon.nova-micro-v1:0": ("us-east-1", "us-east-2", "us-west-2")}
+
 OPENAI_KEY = "sk-test-not-a-real-key"
 # The first deploy of the README: the defaults and an OpenAI key.
 DEFAULT = Variant("default", {"OpenAIApiKey": OPENAI_KEY})

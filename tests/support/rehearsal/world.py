@@ -61,6 +61,8 @@ class RehearsedStack:
     endpoints: Mapping[str, str]
     temp_dir: Path
     secret_values: dict[str, str] = field(default_factory=dict)
+    # The destination Regions of the inference profiles the functions may call.
+    profile_regions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     stack: DeployedStack | None = None
 
     @property
@@ -135,6 +137,9 @@ class RehearsedStack:
             return bucket_policy if on_bucket else None
 
         def facts(service: str, params: Mapping[str, Any]) -> Mapping[str, str]:
+            if service == "bedrock-runtime":
+                regions = self.profile_regions.get(str(params.get("modelId")), ())
+                return {"bedrock_profile_regions": ",".join(regions)} if regions else {}
             # Secrets Manager reads a secret for its caller, and the Data API for its caller too.
             secret = params.get("SecretId") or params.get("secretArn")
             key = secret_keys.get(str(secret)) if secret else None
@@ -222,10 +227,13 @@ def rehearse(
     log: CallLog,
     clock: VirtualClock,
     secrets: dict[str, str],
+    profile_regions: Mapping[str, tuple[str, ...]],
 ) -> Iterator[Rehearsal]:
     """The stack of ``variant`` on the local workflow, its schema created through the custom resource;
     ``secrets`` receives each secret's value by ARN as the stack's secrets are created."""
-    shape = RehearsedStack(variant, endpoints, temp_dir, secret_values=secrets)
+    shape = RehearsedStack(
+        variant, endpoints, temp_dir, secret_values=secrets, profile_regions=profile_regions
+    )
     options = LocalOptions(
         database_url="",
         temp_dir=temp_dir,

@@ -1,0 +1,75 @@
+"""Other deployments a user makes, rehearsed: Amazon Transcribe as the engine, and notes on Bedrock
+(by model id and by inference profile) or OpenAI. Each runs a job to its end with the functions'
+template configuration, every call judged against its role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from mediascribe.jobs import JobStatus
+from support.fake_bedrock import FakeBedrockServer
+from support.fake_transcribe import FakeTranscribeServer
+from support.media_factory import make_speech_like
+from support.rehearsal.drive import api, finish, submit
+from support.rehearsal.variants import AMAZON, BEDROCK_MODEL_ID, BEDROCK_PROFILE, OPENAI_NOTES
+from support.speech_factory import make_speech
+
+
+@pytest.fixture
+def transcribe() -> Iterator[FakeTranscribeServer]:
+    with FakeTranscribeServer() as server:
+        yield server
+
+
+@pytest.fixture
+def bedrock() -> Iterator[FakeBedrockServer]:
+    with FakeBedrockServer() as server:
+        yield server
+
+
+def test_amazon_transcribe_reads_each_chunk_from_the_bucket(
+    make_rehearsal_with, transcribe, call_log, tmp_path
+):
+    media = tmp_path / "call.mp3"
+    make_speech(media, ["Please send the Aurora report to maria at example dot com.", "Thank you."])
+    with make_rehearsal_with(AMAZON, AWS_ENDPOINT_URL_TRANSCRIBE=transcribe.endpoint_url) as rehearsal:
+        job_id = submit(rehearsal, media, "call.mp3")
+        outcome = finish(rehearsal, job_id)
+        status, document, _ = api(rehearsal, "GET", f"/jobs/{job_id}", include="content")
+    assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
+    assert (status, document["status"]) == (200, JobStatus.COMPLETED)
+    requests = transcribe.requests
+    assert requests and all("MediaFileUri" in request.params["Media"] for request in requests)
+    assert all(len(request.params.get("VocabularySettings", [])) <= 5 for request in requests)
+    assert call_log.denied() == []
+
+
+@pytest.mark.parametrize("variant", [BEDROCK_MODEL_ID, BEDROCK_PROFILE], ids=lambda v: v.name)
+def test_bedrock_notes_are_written_for_a_completed_job(
+    make_rehearsal_with, bedrock, variant, call_log, tmp_path
+):
+    media = make_speech_like(tmp_path / "sync.mp3", 3.0)
+    with make_rehearsal_with(variant, AWS_ENDPOINT_URL_BEDROCK_RUNTIME=bedrock.endpoint_url) as rehearsal:
+        job_id = submit(rehearsal, media, "sync.mp3")
+        outcome = finish(rehearsal, job_id)
+        status, document, _ = api(rehearsal, "GET", f"/jobs/{job_id}")
+    assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
+    assert (status, document["status"], document["notes"]["status"]) == (200, "completed", "completed")
+    assert bedrock.script.calls == 1
+    assert call_log.denied() == []
+
+
+def test_openai_notes_are_written_and_rewritten_on_request(make_rehearsal, call_log, tmp_path):
+    media = make_speech_like(tmp_path / "sync.mp3", 3.0)
+    with make_rehearsal(OPENAI_NOTES) as rehearsal:
+        job_id = submit(rehearsal, media, "sync.mp3")
+        outcome = finish(rehearsal, job_id)
+        first = api(rehearsal, "GET", f"/jobs/{job_id}")[1]["notes"]["status"]
+        accepted, _, _ = api(rehearsal, "POST", f"/jobs/{job_id}/notes")
+        rehearsal.workflow.invocations.wait_idle(120)
+        again = api(rehearsal, "GET", f"/jobs/{job_id}")[1]["notes"]["status"]
+    assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
+    assert (first, accepted, again) == ("completed", 202, "completed")
+    assert call_log.denied() == []
