@@ -7,6 +7,7 @@ Killed steps at probe/prepare/transcribe and the re-run path are covered in
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from mediascribe.workflow.start import retry_job
 from support.fake_openai import Reply, error_reply
 from support.hardening import TcpProxy, chunk_text, run_upload, settled
 from support.media_factory import make_audio
+from support.paths import ASL
 
 
 @pytest.fixture
@@ -173,7 +175,9 @@ def test_a_job_whose_failure_could_not_be_recorded_is_failed_by_the_stale_job_sw
     with make_workflow(database_url=proxied_dsn, STALE_JOB_AFTER_SECONDS="0") as workflow:
         finished = run_upload(workflow, tone, "uploads/fine.mp3")
         _with_outage(workflow, proxy, "PrepareAudioFunction", 4)
-        _with_outage(workflow, proxy, "MarkJobFailedFunction", 7)
+        _with_outage(
+            workflow, proxy, "MarkJobFailedFunction", _attempts("Mark job failed", "DatabaseUnavailableError")
+        )
         stuck = run_upload(workflow, media_library.get("other.mp3", _other_tone), "uploads/stuck.mp3")
         assert stuck.outcome is not None and stuck.outcome.status == "FAILED"
         assert settled(jobs, stuck).status is JobStatus.PROCESSING
@@ -184,6 +188,13 @@ def test_a_job_whose_failure_could_not_be_recorded_is_failed_by_the_stale_job_sw
     assert job.status is JobStatus.FAILED
     assert "stopped making progress" in get_job_status(jobs, job.id)["error"]
     assert settled(jobs, finished).status is JobStatus.COMPLETED
+
+
+def _attempts(state: str, error: str) -> int:
+    """How often the deployed definition runs ``state`` when every attempt fails with ``error``."""
+    definition = json.loads(ASL.read_text(encoding="utf-8"))
+    retrier = next(r for r in definition["States"][state]["Retry"] if error in r["ErrorEquals"])
+    return 1 + int(retrier["MaxAttempts"])
 
 
 def _other_tone(path: Path) -> Path:
