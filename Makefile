@@ -33,7 +33,7 @@ test: setup
 	bash scripts/run-tests.sh $(PYTEST_ARGS)
 
 # The tiers of `make test`, by cost. unit: no PostgreSQL, no moto, no slow tests (seconds).
-unit: $(STAMP) espeak chromium
+unit: $(STAMP) espeak
 	bash scripts/run-pytest.sh -m "unit and not slow" $(PYTEST_ARGS)
 
 integration: setup

@@ -7,6 +7,9 @@ from typing import Any
 import pytest
 from page_support import MEDIA_TYPES, Console, PageWriter, Source, open_page, seeked_to_after
 
+# A browser per session and real playback: seconds per test, so `make unit` leaves them out.
+pytestmark = pytest.mark.slow
+
 # Chromium moves currentTime in steps; a line's start is "reached" within this.
 SEEK_TOLERANCE = 0.2
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from page_support import Console, PageWriter, Source, open_page
 
 from mediascribe.notes.models import ActionItem, Chapter, Notes
 from mediascribe.transcription.models import Segment
+
+# A browser per session and real playback: seconds per test, so `make unit` leaves them out.
+pytestmark = pytest.mark.slow
 
 ATTACKS = (
     "<script>window.ran = 'script'</script>",
