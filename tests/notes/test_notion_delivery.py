@@ -8,7 +8,7 @@ import pytest
 
 from mediascribe.config import Settings
 from mediascribe.delivery.notion_api import NotionClient
-from mediascribe.delivery.notion_delivery import deliver_notes, notion_id
+from mediascribe.delivery.notion_delivery import deliver_notes, engine_of, notion_id
 from mediascribe.errors import ConfigurationError
 from mediascribe.jobs.models import Job
 from mediascribe.jobs.repository import JobRepository, NotionPage
@@ -180,3 +180,16 @@ def test_notes_written_again_replace_the_page_content_in_place(
     tree = notion.tree(page.id)
     assert [node["text"] for node in tree[:2]] == ["Summary", "Hiring comes first."]
     assert sum(node["text"] == "Summary" for node in tree) == 1
+
+
+@pytest.mark.parametrize(
+    ("model", "engine"),
+    [
+        ("transcribe-audio", "Amazon Transcribe (transcribe-audio)"),
+        ("faster-whisper/tiny.en", "offline Whisper (faster-whisper/tiny.en)"),
+        ("whisper-1", "OpenAI API (whisper-1)"),
+        (None, None),
+    ],
+)
+def test_the_source_names_the_engine_a_reader_knows(model: str | None, engine: str | None) -> None:
+    assert engine_of({"model": model}) == engine

@@ -125,7 +125,7 @@ def test_a_two_speaker_recording_gets_one_page_with_every_part_and_writing_again
     assert [node["text"] for node in parts["Speakers"]] == ["Speaker 1", "Speaker 2"]
     source = [node["text"] for node in parts["Source"]]
     assert source[0] == "File: planning.mp3" and source[1].startswith("Duration: 00:00:")
-    assert source[2] == f"Engine: {first['result']['model']}"
+    assert source[2] == f"Engine: Amazon Transcribe ({first['result']['model']})"
     # The transcript itself, in toggles by chapter, every segment once and in order.
     toggles = parts["Transcript"]
     assert toggles and all(node["type"] == "toggle" for node in toggles)

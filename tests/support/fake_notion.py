@@ -34,7 +34,8 @@ from typing import Any
 from support.virtual_clock import SYSTEM_CLOCK, Clock
 
 TOKEN = "ntn_test_not_a_real_token"
-VERSIONS = frozenset({"2022-06-28", "2025-09-03", "2026-03-11"})
+# The version whose shapes it speaks (data sources, ``in_trash``, ``position``); others are refused.
+VERSIONS = frozenset({"2026-03-11"})
 MAX_TEXT_UNITS = 2_000
 MAX_ARRAY_ITEMS = 100
 MAX_BLOCK_ELEMENTS = 1_000

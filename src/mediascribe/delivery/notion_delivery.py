@@ -12,6 +12,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
@@ -25,6 +26,7 @@ from mediascribe.jobs.models import Job
 from mediascribe.jobs.repository import JobRepository, NotionPage
 from mediascribe.notes.models import Notes
 from mediascribe.notes.writer import Segment
+from mediascribe.transcription.catalog import AMAZON_MODEL
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +116,7 @@ def deliver_notes(
         jobs.set_notion_page(job.id, NotionPage("failed", page.id, page.url, _UNFINISHED))
 
     try:
-        source = SourceFacts(job.original_filename, job.duration_seconds, (job.result or {}).get("model"))
+        source = SourceFacts(job.original_filename, job.duration_seconds, engine_of(job.result or {}))
         page = publish(
             client or notion_client(settings),
             parent,
@@ -126,6 +128,18 @@ def deliver_notes(
         return _record(jobs, job, NotionPage("failed", page_id, url, readable_reason(exc, parent, page_id)))
     logger.info("notion page written", extra={"updated": known is not None and known.page_id is not None})
     return _record(jobs, job, NotionPage("delivered", page.id, page.url or url))
+
+
+def engine_of(result: dict[str, Any]) -> str | None:
+    """The engine that wrote the transcript, named for a reader, from the model the job recorded."""
+    model = result.get("model")
+    if not isinstance(model, str) or not model:
+        return None
+    if model == AMAZON_MODEL.name:
+        return f"Amazon Transcribe ({model})"
+    if model.startswith("faster-whisper/"):
+        return f"offline Whisper ({model})"
+    return f"OpenAI API ({model})"
 
 
 def notion_client(settings: Settings) -> NotionClient:
