@@ -229,6 +229,7 @@ def test_api_requires_iam_on_every_method(template: dict[str, Any]) -> None:
         ("GET", "/jobs/{job_id}"),
         ("POST", "/jobs/{job_id}/retry"),
         ("POST", "/jobs/{job_id}/notes"),
+        ("GET", "/search"),
     }
 
 
