@@ -9,6 +9,8 @@ table is printed at the end of the run.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -17,11 +19,13 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
+from mediascribe.jobs import secret
 from mediascribe.local.postgres import DATABASE, SUPERUSER, LocalPostgres
-from support.fake_data_api import FakeDataApi
+from support.fake_data_api import CLUSTER_ARN, FakeDataApi
 from support.fake_openai import FakeTranscriptionServer
 from support.rehearsal.calls import CallLog
 from support.rehearsal.stack import DeployedStack, expand
+from support.rehearsal.tls import certificates
 from support.rehearsal.variants import PROFILE_REGIONS
 from support.rehearsal.world import MASTER_USER, Rehearsal, Variant, rehearse
 from support.virtual_clock import VirtualClock
@@ -31,15 +35,35 @@ RehearsalFactory = Callable[..., AbstractContextManager[Rehearsal]]
 
 
 @pytest.fixture(scope="session")
-def rehearsal_postgres() -> Iterator[LocalPostgres]:
+def rehearsal_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
+    """The rehearsal's database server: the master user of the template, and TLS from the run's own
+    CA (``rehearsal_ca``) for the functions that reach an existing database with ``verify-full``."""
     with LocalPostgres() as server:
+        assert server.directory is not None
+        ca_file, cert_file, key_file = certificates(tmp_path_factory.mktemp("postgres-tls"))
+        data = server.directory / "data"
+        owner = data.stat()
+        for source, name in ((cert_file, "server.crt"), (key_file, "server.key")):
+            target = data / name
+            shutil.copyfile(source, target)
+            target.chmod(0o600)
+            os.chown(target, owner.st_uid, owner.st_gid)
         admin = psycopg2.connect(host="127.0.0.1", port=server.port, user=SUPERUSER, dbname="postgres")
         admin.autocommit = True
         with admin.cursor() as cursor:
             # Aurora's master user may create roles and owns the database it was created with.
             cursor.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE").format(sql.Identifier(MASTER_USER)))
+            cursor.execute("ALTER SYSTEM SET ssl = on")
+            cursor.execute("SELECT pg_reload_conf()")
         admin.close()
+        server.ca_file = ca_file  # type: ignore[attr-defined]
         yield server
+
+
+@pytest.fixture
+def rehearsal_ca(rehearsal_postgres: LocalPostgres, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Functions verify the database against the RDS authorities they ship; here it is the run's CA."""
+    monkeypatch.setattr(secret, "rds_ca_bundle", lambda: str(rehearsal_postgres.ca_file))  # type: ignore[attr-defined]
 
 
 def _fresh_database(server: LocalPostgres) -> None:
@@ -121,7 +145,10 @@ def make_rehearsal_with(
 
         with FakeDataApi(
             f"host=127.0.0.1 port={rehearsal_postgres.port} dbname={DATABASE}",
-            cluster_arn=stack.get_att("DatabaseCluster", "DBClusterArn"),
+            # With an existing database there is no cluster, and no function calls the Data API.
+            cluster_arn=stack.get_att("DatabaseCluster", "DBClusterArn")
+            if "DatabaseCluster" in stack.resources
+            else CLUSTER_ARN,
             credentials=credentials,
             clock=clock,
             **(

@@ -13,7 +13,13 @@ from support.fake_bedrock import FakeBedrockServer
 from support.fake_transcribe import FakeTranscribeServer
 from support.media_factory import make_speech_like
 from support.rehearsal.drive import api, finish, submit
-from support.rehearsal.variants import AMAZON, BEDROCK_MODEL_ID, BEDROCK_PROFILE, OPENAI_NOTES
+from support.rehearsal.variants import (
+    AMAZON,
+    BEDROCK_MODEL_ID,
+    BEDROCK_PROFILE,
+    OPENAI_NOTES,
+    existing_database,
+)
 from support.speech_factory import make_speech
 
 
@@ -72,4 +78,18 @@ def test_openai_notes_are_written_and_rewritten_on_request(make_rehearsal, call_
         again = api(rehearsal, "GET", f"/jobs/{job_id}")[1]["notes"]["status"]
     assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
     assert (first, accepted, again) == ("completed", 202, "completed")
+    assert call_log.denied() == []
+
+
+def test_an_existing_postgresql_in_a_vpc_is_reached_with_verified_tls(
+    make_rehearsal, rehearsal_postgres, rehearsal_ca, call_log, tmp_path
+):
+    media = make_speech_like(tmp_path / "talk.mp3", 3.0)
+    with make_rehearsal(existing_database(rehearsal_postgres.port)) as rehearsal:
+        assert rehearsal.stack.function("ProbeMediaFunction").environment["DATABASE_MODE"] == "postgres"
+        job_id = submit(rehearsal, media, "talk.mp3")
+        outcome = finish(rehearsal, job_id)
+        status, document, _ = api(rehearsal, "GET", f"/jobs/{job_id}")
+    assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
+    assert (status, document["status"]) == (200, JobStatus.COMPLETED)
     assert call_log.denied() == []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from support.rehearsal.world import Variant
+import json
+
+from support.rehearsal.world import MASTER_USER, Variant
 
 # Where AWS routes each inference profile the rehearsal calls, by its own list: "Supported Regions
 # and models for inference profiles" (https://docs.aws.amazon.com/bedrock/latest/userguide/
@@ -29,3 +31,22 @@ BEDROCK_PROFILE = Variant(
     {"OpenAIApiKey": OPENAI_KEY, "NotesProvider": "bedrock", "NotesModel": "us.amazon.nova-micro-v1:0"},
 )
 OPENAI_NOTES = Variant("openai-notes", {"OpenAIApiKey": OPENAI_KEY, "NotesProvider": "openai"})
+
+
+def existing_database(port: int) -> Variant:
+    """An existing PostgreSQL the functions reach from their subnets: its host and port, and the login
+    its owner put in Secrets Manager before deploying."""
+    login = json.dumps({"username": MASTER_USER, "password": "existing-database-password-1234"})
+    return Variant(
+        "existing-database-in-vpc",
+        {
+            "OpenAIApiKey": OPENAI_KEY,
+            # Replaced by the ARN of the secret created from ``secrets`` before the stack is made.
+            "DatabaseSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:jobs-db-AbCdEf",
+            "DatabaseHost": "127.0.0.1",
+            "DatabasePort": str(port),
+            "VpcSubnetIds": "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
+            "VpcSecurityGroupIds": "sg-0123456789abcdef0",
+        },
+        secrets={"DatabaseSecretArn": login},
+    )

@@ -49,10 +49,12 @@ LAYER_BINARIES = {"/opt/bin/ffmpeg": "ffmpeg", "/opt/bin/ffprobe": "ffprobe"}
 
 @dataclass(frozen=True)
 class Variant:
-    """A set of stack parameters, and the stand-in endpoints the functions reach instead of AWS."""
+    """A set of stack parameters; ``secrets`` are those the user creates before deploying (parameter
+    name -> secret value): they are made in Secrets Manager first and their ARNs passed as the value."""
 
     name: str
     parameters: Mapping[str, str]
+    secrets: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -78,7 +80,12 @@ class RehearsedStack:
             arn = manager.create_secret(Name=f"{logical_id}-rehearsal", SecretString=value)["ARN"]
             physical[_secret_reference(logical_id)] = arn
             self.secret_values[arn] = value
-        self.stack = DeployedStack(template, self.variant.parameters, physical)
+        parameters = dict(self.variant.parameters)
+        for name, value in self.variant.secrets.items():
+            arn = manager.create_secret(Name=f"{name}-rehearsal", SecretString=value)["ARN"]
+            parameters[name] = arn
+            self.secret_values[arn] = value
+        self.stack = DeployedStack(template, parameters, physical)
         return {
             name: FunctionConfig(
                 environment=self._substituted(function.environment),
