@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import socket
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,7 +19,9 @@ from psycopg2.extensions import make_dsn
 from mediascribe.jobs.connect import clear_executor_cache
 from mediascribe.jobs.database import Database
 from mediascribe.jobs.schema import available_migrations
+from mediascribe.observability import reset_container
 from support.job_rows import public_tables
+from support.rehearsal.cloudformation import ResponseEndpoint, resource_request, response_endpoint
 
 HANDLER = Path(__file__).resolve().parents[2] / "functions" / "migrate_database" / "app.py"
 
@@ -36,7 +38,7 @@ class Context:
 
 
 class ResponseCollector:
-    """The presigned ResponseURL: records each PUT body CloudFormation would receive."""
+    """A plain-HTTP URL that records each PUT body, where CloudFormation's presigned URL is https."""
 
     def __init__(self) -> None:
         self.answers: list[dict[str, Any]] = []
@@ -58,7 +60,14 @@ class ResponseCollector:
 
 
 @pytest.fixture
-def responses() -> Iterator[ResponseCollector]:
+def responses() -> Iterator[ResponseEndpoint]:
+    """CloudFormation's presigned ResponseURL, served over verified HTTPS as S3 serves it."""
+    with response_endpoint() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def plain_http() -> Iterator[ResponseCollector]:
     collector = ResponseCollector()
     thread = threading.Thread(target=collector.server.serve_forever, daemon=True)
     thread.start()
@@ -72,81 +81,86 @@ def handler(monkeypatch):
     spec = importlib.util.spec_from_file_location("migrate_database_app", HANDLER)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    reset_container()  # each test's environment, read as a cold start reads it
     yield module.lambda_handler
+    reset_container()
     clear_executor_cache()
 
 
-def request(kind: str, url: str, physical_id: str | None = None) -> dict[str, Any]:
-    event = {
-        "RequestType": kind,
-        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:migrate",
-        "ResponseURL": url,
-        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/mediascribe/1",
-        "RequestId": str(uuid.uuid4()),
-        "LogicalResourceId": "DatabaseSchema",
-        "ResourceType": "Custom::DatabaseSchema",
-        "ResourceProperties": {"ServiceToken": "arn", "Migrations": "0001"},
-    }
-    if physical_id:
-        event["PhysicalResourceId"] = physical_id
-    return event
+def request(kind: str, endpoint: ResponseEndpoint, physical_id: str | None = None) -> dict[str, Any]:
+    return resource_request(
+        endpoint,
+        kind,
+        logical_id="DatabaseSchema",
+        resource_type="Custom::DatabaseSchema",
+        properties={
+            "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:migrate",
+            "Migrations": "0001",
+        },
+        physical_id=physical_id,
+    )
+
+
+def answers(endpoint: ResponseEndpoint) -> list[dict[str, Any]]:
+    """The response documents PUT so far, in order."""
+    return list(endpoint.responses.values())
 
 
 def test_create_applies_the_migrations_and_answers_success(
-    handler, responses: ResponseCollector, empty_dsn: str, monkeypatch
+    handler, responses: ResponseEndpoint, empty_dsn: str, monkeypatch
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", empty_dsn)
-    handler(request("Create", responses.url), Context())
-    (answer,) = responses.answers
+    handler(request("Create", responses), Context())
+    (answer,) = answers(responses)
     assert answer["Status"] == "SUCCESS"
     assert answer["PhysicalResourceId"] == "mediascribe-schema"
     assert answer["Data"] == {"Applied": ",".join(m.version for m in available_migrations())}
     assert {"assets", "assets_processing_jobs", "schema_migrations"} <= set(public_tables(empty_dsn))
-    handler(request("Update", responses.url, "mediascribe-schema"), Context())
-    assert responses.answers[1]["Data"] == {"Applied": "none"}
+    handler(request("Update", responses, "mediascribe-schema"), Context())
+    assert answers(responses)[1]["Data"] == {"Applied": "none"}
 
 
 def test_a_failed_migration_is_still_answered_without_connection_details(
-    handler, responses: ResponseCollector, monkeypatch
+    handler, responses: ResponseEndpoint, monkeypatch
 ) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     monkeypatch.setenv("DATABASE_URL", f"postgresql://admin:hunter2@127.0.0.1:{port}/db")
     monkeypatch.setenv("DATABASE_CONNECT_ATTEMPTS", "1")
-    handler(request("Create", responses.url), Context())
-    (answer,) = responses.answers
+    handler(request("Create", responses), Context())
+    (answer,) = answers(responses)
     assert answer["Status"] == "FAILED"
     assert "DatabaseUnavailableError" in answer["Reason"] and Context.log_stream_name in answer["Reason"]
     assert "hunter2" not in json.dumps(answer) and str(port) not in answer["Reason"]
 
 
 def test_delete_answers_success_and_leaves_the_data(
-    handler, responses: ResponseCollector, empty_dsn: str, monkeypatch
+    handler, responses: ResponseEndpoint, empty_dsn: str, monkeypatch
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", empty_dsn)
-    handler(request("Delete", responses.url, "mediascribe-schema"), Context())
-    assert [(a["Status"], a["PhysicalResourceId"]) for a in responses.answers] == [
+    handler(request("Delete", responses, "mediascribe-schema"), Context())
+    assert [(a["Status"], a["PhysicalResourceId"]) for a in answers(responses)] == [
         ("SUCCESS", "mediascribe-schema")
     ]
     assert public_tables(empty_dsn) == []
 
 
-def test_a_broken_configuration_is_answered_too(handler, responses: ResponseCollector, monkeypatch) -> None:
+def test_a_broken_configuration_is_answered_too(handler, responses: ResponseEndpoint, monkeypatch) -> None:
     monkeypatch.setenv("DATABASE_MODE", "data-api")
     monkeypatch.delenv("DATABASE_CLUSTER_ARN", raising=False)
-    handler(request("Create", responses.url), Context())
-    assert responses.answers[0]["Status"] == "FAILED"
-    assert "ConfigurationError" in responses.answers[0]["Reason"]
+    handler(request("Create", responses), Context())
+    assert answers(responses)[0]["Status"] == "FAILED"
+    assert "ConfigurationError" in answers(responses)[0]["Reason"]
 
 
 def test_create_also_sets_up_the_functions_login_from_its_secret(
-    handler, responses: ResponseCollector, role_name: str, empty_dsn: str, app_secret: str, monkeypatch
+    handler, responses: ResponseEndpoint, role_name: str, empty_dsn: str, app_secret: str, monkeypatch
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", empty_dsn)
     monkeypatch.setenv("DATABASE_APP_SECRET_ARN", app_secret)
-    handler(request("Create", responses.url), Context())
-    assert responses.answers[0]["Status"] == "SUCCESS"
+    handler(request("Create", responses), Context())
+    assert answers(responses)[0]["Status"] == "SUCCESS"
     login = Database(make_dsn(empty_dsn, user=role_name, password="from-secrets-manager-0123"))
     try:
         assert login.execute("SELECT current_user AS name") == [{"name": role_name}]
@@ -156,14 +170,35 @@ def test_create_also_sets_up_the_functions_login_from_its_secret(
 
 
 def test_an_unusable_login_secret_fails_the_deployment_without_showing_it(
-    handler, responses: ResponseCollector, empty_dsn: str, secrets_manager, monkeypatch
+    handler, responses: ResponseEndpoint, empty_dsn: str, secrets_manager, monkeypatch
 ) -> None:
     value = {"username": "Robert'); DROP TABLE assets;--", "password": "hunter2-hunter2-hunter2"}
     arn = secrets_manager.create_secret(Name="mediascribe-app", SecretString=json.dumps(value))["ARN"]
     monkeypatch.setenv("DATABASE_URL", empty_dsn)
     monkeypatch.setenv("DATABASE_APP_SECRET_ARN", arn)
-    handler(request("Create", responses.url), Context())
-    (answer,) = responses.answers
+    handler(request("Create", responses), Context())
+    (answer,) = answers(responses)
     assert answer["Status"] == "FAILED" and "ConfigurationError" in answer["Reason"]
     assert "hunter2" not in json.dumps(answer) and "Robert" not in json.dumps(answer)
     assert "assets" in public_tables(empty_dsn)
+
+
+@pytest.mark.parametrize("scheme", ["http", "ftp", "file"])
+def test_a_response_url_that_is_not_https_gets_nothing(
+    handler, plain_http: ResponseCollector, empty_dsn: str, monkeypatch, caplog, scheme: str
+) -> None:
+    """CloudFormation's ResponseURL is a presigned https URL; no other is migrated for or answered."""
+    monkeypatch.setenv("DATABASE_URL", empty_dsn)
+    event = {**request("Create", response_endpoint_stub()), "ResponseURL": plain_http.url}
+    event["ResponseURL"] = event["ResponseURL"].replace("http://", f"{scheme}://", 1)
+    with caplog.at_level(logging.ERROR, logger="mediascribe"):
+        handler(event, Context())
+    assert plain_http.answers == []
+    assert public_tables(empty_dsn) == []
+    (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "not an https URL" in record.getMessage()
+    assert "X-Amz-Signature" not in caplog.text
+
+
+def response_endpoint_stub() -> ResponseEndpoint:
+    return ResponseEndpoint(base_url="https://cloudformation-custom-resource-response.invalid")

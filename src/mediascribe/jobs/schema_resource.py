@@ -7,7 +7,11 @@ and its retention belong to the cluster resource.
 
 CloudFormation waits up to an hour for an answer that never comes, so every request is answered,
 also when the migration fails or the request cannot be understood; the reason names the failure class
-and the log stream, never connection details.
+and the log stream, never connection details. The answer goes only to an ``https://`` ResponseURL:
+CloudFormation's is a presigned S3 URL
+(https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-create.html:
+"The response URL identifies a presigned S3 bucket that receives responses"), so any other URL is not
+CloudFormation's, and the request is refused before anything runs or is sent.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 import logging
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,8 +51,19 @@ def answer_schema_request(
     log_stream: str,
     *,
     settings: Callable[[], Settings] = Settings.from_env,
-) -> ResourceAnswer:
-    """Apply migrations for Create/Update, nothing for Delete; always send CloudFormation the outcome."""
+) -> ResourceAnswer | None:
+    """Apply migrations for Create/Update, nothing for Delete; always send CloudFormation the outcome.
+
+    A request whose ResponseURL is not https is not CloudFormation's: it is logged and left alone
+    (None), with nothing migrated and nothing sent.
+    """
+    if not is_https_url(event.response_url):
+        logger.error(
+            "refusing a custom resource request whose ResponseURL is not an https URL; "
+            "nothing is migrated and no response is sent",
+            extra={"scheme": urllib.parse.urlsplit(event.response_url or "").scheme or "none"},
+        )
+        return None
     try:
         answer = _handle(event, settings)
     except Exception as exc:
@@ -76,6 +92,12 @@ def _handle(event: CloudFormationCustomResourceEvent, settings: Callable[[], Set
     )
 
 
+def is_https_url(url: str | None) -> bool:
+    """An absolute ``https://`` URL with a host, the only kind CloudFormation's ResponseURL is."""
+    parts = urllib.parse.urlsplit(url or "")
+    return parts.scheme == "https" and bool(parts.hostname)
+
+
 def send_answer(event: CloudFormationCustomResourceEvent, answer: ResourceAnswer) -> None:
     """PUT the response document to the presigned ``ResponseURL`` (as cfnresponse does), with retries."""
     body = json.dumps(
@@ -90,7 +112,7 @@ def send_answer(event: CloudFormationCustomResourceEvent, answer: ResourceAnswer
             "Data": answer.data,
         }
     ).encode("utf-8")
-    request = urllib.request.Request(  # noqa: S310 - CloudFormation's presigned https URL
+    request = urllib.request.Request(  # noqa: S310 - an https URL (answer_schema_request checks)
         event.response_url,
         data=body,
         method="PUT",
