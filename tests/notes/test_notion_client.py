@@ -194,3 +194,18 @@ def test_every_old_block_is_trashed_across_pages_of_the_listing(
     assert all(r.status == 200 for r in notion.requests)
     listings = [r for r in notion.requests if r.method == "GET"]
     assert len(listings) == 3 and sum(r.method == "DELETE" for r in notion.requests) == 230
+
+
+def test_a_page_someone_placed_under_the_notes_page_is_not_trashed(
+    notion: FakeNotionServer, clock: VirtualClock
+) -> None:
+    client = client_for(notion, clock)
+    parent = notion.share_page()
+    append_blocks(client, parent, paragraphs("old"))
+    title = {"title": {"title": [{"type": "text", "text": {"content": "Follow-up"}}]}}
+    theirs = client.request("POST", "/v1/pages", {"parent": {"page_id": parent}, "properties": title})["id"]
+
+    trash_children(client, parent)
+
+    assert notion.tree(parent) == []
+    assert not next(p for p in notion.pages() if p.id == theirs).in_trash

@@ -36,6 +36,8 @@ from mediascribe.delivery.notion_blocks import (
 
 # Room for the rest of the request around the blocks (the envelope, a parent, properties).
 _BATCH_BYTES = MAX_REQUEST_BYTES - 20_000
+# Child pages and databases under the notes page are someone's own; rewriting the notes keeps them.
+_KEPT_CHILDREN = frozenset({"child_page", "child_database"})
 # A request holds at most 1,000 block elements, nested ones included.
 MAX_REQUEST_ELEMENTS = 1_000
 
@@ -84,8 +86,9 @@ def append_blocks(client: NotionClient, parent_id: str, blocks: list[Block]) -> 
 
 
 def trash_children(client: NotionClient, block_id: str) -> None:
-    """Move every child of ``block_id`` to the trash (their own children go with them)."""
-    for child in list(_children(client, block_id)):
+    """Move the blocks under ``block_id`` to the trash (their own children go with them); pages and
+    databases someone placed there are theirs, not the notes', and stay."""
+    for child in [child for child, kind in _children(client, block_id) if kind not in _KEPT_CHILDREN]:
         client.request("DELETE", f"/v1/blocks/{child}")
 
 
@@ -115,12 +118,12 @@ def _data_source(client: NotionClient, database_id: str) -> str:
     return str(sources[0]["id"])
 
 
-def _children(client: NotionClient, block_id: str) -> Iterator[str]:
+def _children(client: NotionClient, block_id: str) -> Iterator[tuple[str, str]]:
     cursor: str | None = None
     while True:
         query = {"page_size": str(MAX_ARRAY_ITEMS), **({"start_cursor": cursor} if cursor else {})}
         answer = client.request("GET", f"/v1/blocks/{block_id}/children", query=query)
-        yield from (str(block["id"]) for block in answer.get("results", []))
+        yield from ((str(block["id"]), str(block.get("type"))) for block in answer.get("results", []))
         cursor = answer.get("next_cursor")
         if not answer.get("has_more") or not cursor:
             return
