@@ -413,7 +413,7 @@ def _function_settings(environment: Mapping[str, str]) -> Settings:
 def _forget_containers() -> None:
     """Every run starts like a cold start: settings, clients, secrets and the database handle are
     rebuilt (Powertools keeps its secret providers, and their clients, per process)."""
-    clear_parameter_caches()
+    clear_parameter_caches()  # type: ignore[no-untyped-call]
     reset_container()
     reset_runtimes()
     clear_executor_cache()
@@ -481,11 +481,13 @@ def _lambda_service_errors_by_code() -> Iterator[None]:
     original = StateTaskLambda._from_error
 
     def from_error(self: Any, env: Any, ex: Exception) -> Any:
-        event = original(self, env, ex)
+        event: Any = original(self, env, ex)
         if isinstance(ex, ClientError):
             name = f"Lambda.{ex.response['Error']['Code']}"
             event.error_name = CustomErrorName(name)
-            details = (event.event_details or {}).get("lambdaFunctionFailedEventDetails")
+            details: dict[str, Any] | None = (event.event_details or {}).get(
+                "lambdaFunctionFailedEventDetails"
+            )
             if details is not None:
                 details["error"] = name
         return event
