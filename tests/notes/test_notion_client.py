@@ -11,6 +11,7 @@ from mediascribe.delivery.notion_blocks import SourceFacts, page_content, paragr
 from mediascribe.delivery.notion_page import NotionParent, append_blocks, publish, trash_children
 from mediascribe.notes.models import Chapter, Notes
 from mediascribe.notes.writer import Segment
+from mediascribe.time_budget import invocation_budget
 from support.fake_notion import TOKEN, FakeNotionServer
 from support.virtual_clock import VirtualClock
 
@@ -209,3 +210,29 @@ def test_a_page_someone_placed_under_the_notes_page_is_not_trashed(
 
     assert notion.tree(parent) == []
     assert not next(p for p in notion.pages() if p.id == theirs).in_trash
+
+
+def test_a_wait_that_would_outlast_the_invocation_is_not_started(
+    notion: FakeNotionServer, clock: VirtualClock
+) -> None:
+    parent = notion.share_page()
+    notion.throttle(1, retry_after=30)
+    deadline = clock.monotonic() + 45  # the function's Timeout, 45 s from now
+
+    budget = invocation_budget(lambda: int((deadline - clock.monotonic()) * 1000))
+    with budget, pytest.raises(NotionError) as raised:
+        append_blocks(client_for(notion, clock), parent, paragraphs("Hello"))
+
+    # Waiting 30 s would leave too little to send again and record the outcome before the end.
+    assert (raised.value.status, raised.value.retryable) == (429, True)
+    assert clock.monotonic() < deadline - 30
+    assert [r.status for r in notion.requests] == [429]
+
+
+def test_no_request_is_sent_that_could_not_be_answered_in_time(
+    notion: FakeNotionServer, clock: VirtualClock
+) -> None:
+    parent = notion.share_page()
+    with invocation_budget(lambda: 10_000), pytest.raises(NotionError, match="ran out of time"):
+        append_blocks(client_for(notion, clock), parent, paragraphs("Hello"))
+    assert notion.requests == []

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mediascribe.errors import MediascribeError
+from mediascribe.time_budget import remaining_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,10 @@ MIN_REQUEST_INTERVAL_SECONDS = 1 / 3
 DEFAULT_ATTEMPTS = 5
 # A per-workspace limit can ask for more than a minute; a wait that long is better left to a later run.
 MAX_RETRY_AFTER_SECONDS = 60.0
+# The function must still record how the page went after its last request: Lambda ends the
+# invocation at its Timeout (``mediascribe.time_budget``), and a step ended there records nothing.
+ANSWER_MARGIN_SECONDS = 20.0
+MIN_REQUEST_SECONDS = 5.0
 _RETRYABLE_STATUS = frozenset({409, 429, 500, 502, 503, 504, 529})
 
 
@@ -92,17 +97,32 @@ class NotionClient:
         for attempt in range(1, self.attempts + 1):
             self._pace()
             try:
-                return self._send(method, url, data)
+                return self._send(method, url, data, self._timeout())
             except _Refused as refused:
                 error = refused.error
                 if not error.retryable or attempt == self.attempts:
                     raise error from None
                 wait = refused.retry_after if refused.retry_after is not None else min(2.0**attempt, 30.0)
-                if wait > MAX_RETRY_AFTER_SECONDS:
+                if wait > MAX_RETRY_AFTER_SECONDS or not self._time_for(wait):
                     raise error from None
                 logger.info("notion asked to wait", extra={"status": error.status, "wait_seconds": wait})
                 self.clock.sleep(wait)
         raise AssertionError("unreachable")
+
+    def _time_for(self, wait: float) -> bool:
+        """Whether the invocation has time to wait ``wait`` seconds and still send and record."""
+        remaining = remaining_seconds()
+        return remaining is None or remaining - wait > ANSWER_MARGIN_SECONDS + MIN_REQUEST_SECONDS
+
+    def _timeout(self) -> float:
+        """The request's timeout: the client's, or less, so an answer comes before the function ends."""
+        remaining = remaining_seconds()
+        if remaining is None:
+            return self.timeout_seconds
+        available = remaining - ANSWER_MARGIN_SECONDS
+        if available < MIN_REQUEST_SECONDS:
+            raise NotionError("the notes function ran out of time before Notion answered")
+        return min(self.timeout_seconds, available)
 
     def _pace(self) -> None:
         now = self.clock.monotonic()
@@ -112,7 +132,7 @@ class NotionClient:
                 self.clock.sleep(wait)
         self._last_request = self.clock.monotonic()
 
-    def _send(self, method: str, url: str, data: bytes | None) -> dict[str, Any]:
+    def _send(self, method: str, url: str, data: bytes | None, timeout: float) -> dict[str, Any]:
         headers = {
             "Authorization": f"Bearer {self.token}",
             "Notion-Version": NOTION_VERSION,
@@ -122,7 +142,7 @@ class NotionClient:
             headers["Content-Type"] = "application/json"
         request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 answer: dict[str, Any] = json.loads(response.read() or b"{}")
                 return answer
         except urllib.error.HTTPError as exc:
