@@ -14,8 +14,9 @@ GET  /search?q=...[&limit=&cursor=&language=]          → 200 {hits, next_curso
 GET  /jobs/{job_id}/page                                 → 200 {page_url, media_url, open_url, expires_in}
                                                              (presigned GETs of page and media) | 404 | 409
 Every route answers 403 to a request without an IAM identity. Errors answer
-{"error": <failure class>, "message": <what to do>}; failures inside the service (500, or 503 when
-worth retrying) say no more than that, so no ARN, host name or SQL reaches a caller; the log has it.
+{"error": <failure class>, "message": <what to do>}; failures inside the service (500, or 503 with
+Retry-After when worth retrying) say no more than that, so no ARN, host name or SQL reaches a caller;
+the log has it. Every request leaves one audit line in the log (``mediascribe.api_audit``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mediascribe.api_audit import audited
 from mediascribe.config import Settings
 from mediascribe.errors import (
     AccessDeniedError,
@@ -229,5 +231,10 @@ def _request_id() -> str:
 
 @lambda_api("jobs_api")
 def lambda_handler(event: dict[str, Any], context: LambdaContext, settings: Settings) -> dict[str, Any]:
-    app.append_context(runtime=runtime_for(settings))
-    return app.resolve(event, context)
+    """Every request is resolved inside its audit line (``mediascribe.api_audit``)."""
+
+    def resolve() -> dict[str, Any]:
+        app.append_context(runtime=runtime_for(settings))
+        return app.resolve(event, context)
+
+    return audited(event, resolve)
