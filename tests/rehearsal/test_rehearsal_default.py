@@ -3,7 +3,11 @@ driven as its users drive it (an upload event, the API) and as CloudFormation dr
 
 from __future__ import annotations
 
+import psycopg2
+
+from mediascribe.errors import CorruptMediaError
 from mediascribe.jobs import JobStatus
+from mediascribe.local.postgres import DATABASE, SUPERUSER
 from support.media_factory import make_speech_like
 from support.rehearsal.drive import api, finish, sam_cli_s3_put_event, submit, upload
 from support.rehearsal.variants import DEFAULT
@@ -60,3 +64,61 @@ def test_the_schema_resource_answers_create_update_and_delete(make_rehearsal, re
     assert updated["PhysicalResourceId"] == deleted["PhysicalResourceId"] == "mediascribe-schema"
     assert {"assets", "assets_processing_jobs"} <= tables
     assert call_log.denied() == []
+
+
+def test_the_sweeper_fails_a_job_whose_failure_could_not_be_recorded(
+    make_rehearsal, rehearsal_postgres, call_log, tmp_path
+):
+    media = make_speech_like(tmp_path / "talk.mp3", 3.0)
+    with make_rehearsal(DEFAULT) as rehearsal:
+        workflow = rehearsal.workflow
+
+        def refuse(event: object, context: object) -> object:
+            raise CorruptMediaError("the probe refuses this file")
+
+        def lose(event: object, context: object) -> object:
+            raise RuntimeError("the failure handler is lost")
+
+        workflow.handlers["ProbeMediaFunction"] = refuse
+        workflow.handlers["MarkJobFailedFunction"] = lose
+        job_id = submit(rehearsal, media, "talk.mp3")
+        assert finish(rehearsal, job_id).status == "FAILED"
+        assert api(rehearsal, "GET", f"/jobs/{job_id}")[1]["status"] in (
+            JobStatus.PENDING,
+            JobStatus.PROCESSING,
+        )
+        _age_jobs(rehearsal_postgres, hours=3)
+        payload, error = workflow.invoke("SweepStaleJobsFunction", SCHEDULED_EVENT)
+        status, document, _ = api(rehearsal, "GET", f"/jobs/{job_id}")
+    assert error is None, payload
+    assert payload["failed"] == [job_id]
+    assert (status, document["status"]) == (200, JobStatus.FAILED)
+    assert call_log.denied() == []
+
+
+# What an EventBridge schedule sends its target.
+SCHEDULED_EVENT = {
+    "version": "0",
+    "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+    "detail-type": "Scheduled Event",
+    "source": "aws.events",
+    "account": "123456789012",
+    "time": "2026-12-08T03:00:00Z",
+    "region": "us-east-1",
+    "resources": ["arn:aws:events:us-east-1:123456789012:rule/SweepStaleJobs"],
+    "detail": {},
+}
+
+
+def _age_jobs(server, *, hours: int) -> None:
+    """Nobody has touched the jobs for ``hours``: the database's own clock cannot be moved."""
+    connection = psycopg2.connect(host="127.0.0.1", port=server.port, user=SUPERUSER, dbname=DATABASE)
+    try:
+        with connection, connection.cursor() as cursor:
+            # Past the trigger that stamps every update with the time it happened.
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute(
+                "UPDATE assets_processing_jobs SET updated_at = now() - make_interval(hours => %s)", (hours,)
+            )
+    finally:
+        connection.close()

@@ -22,7 +22,10 @@ def api(
     event = proxy_event(method, path, query, {"Content-Type": "application/json"}, encoded, ALICE)
     payload, error = rehearsal.workflow.invoke("JobsApiFunction", event)
     assert error is None, payload
-    return payload["statusCode"], json.loads(payload["body"] or "null"), payload.get("headers") or {}
+    # A REST proxy answer may carry its headers in either field; API Gateway sends both.
+    headers = dict(payload.get("headers") or {})
+    headers.update({name: values[-1] for name, values in (payload.get("multiValueHeaders") or {}).items()})
+    return payload["statusCode"], json.loads(payload["body"] or "null"), headers
 
 
 def upload(rehearsal: Rehearsal, media: Path, filename: str) -> str:
