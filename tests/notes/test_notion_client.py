@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
@@ -236,3 +238,30 @@ def test_no_request_is_sent_that_could_not_be_answered_in_time(
     with invocation_budget(lambda: 10_000), pytest.raises(NotionError, match="ran out of time"):
         append_blocks(client_for(notion, clock), parent, paragraphs("Hello"))
     assert notion.requests == []
+
+
+@pytest.mark.parametrize(
+    "body", [b"<html>upstream error</html>", b"[]", b'{"object": "list", "results": [{}]}']
+)
+def test_a_malformed_answer_is_a_notion_error_not_a_crash(body: bytes, clock: VirtualClock) -> None:
+    class Garbled(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            """Silence the per-request stderr lines."""
+
+        def do_PATCH(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = HTTPServer(("127.0.0.1", 0), Garbled)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = NotionClient(TOKEN, base_url=f"http://127.0.0.1:{server.server_address[1]}", clock=clock)
+        with pytest.raises(NotionError, match="Notion answered"):
+            append_blocks(client, "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9", paragraphs("Hello"))
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -143,13 +143,17 @@ class NotionClient:
         request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-                answer: dict[str, Any] = json.loads(response.read() or b"{}")
-                return answer
+                answer = json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
             raise _Refused(_error_of(exc), _retry_after(exc.headers.get("Retry-After"))) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise _Refused(NotionError(f"Notion could not be reached: {reason}"), None) from None
+        except ValueError:
+            raise NotionError("Notion answered with something that is not JSON") from None
+        if not isinstance(answer, dict):
+            raise NotionError("Notion answered with something that is not a JSON object")
+        return answer
 
 
 def encode(body: dict[str, Any]) -> bytes:

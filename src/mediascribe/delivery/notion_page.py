@@ -78,7 +78,7 @@ def append_blocks(client: NotionClient, parent_id: str, blocks: list[Block]) -> 
     while pending:
         batch, rests = _next_batch(pending)
         answer = client.request("PATCH", f"/v1/blocks/{parent_id}/children", {"children": batch})
-        created = [str(block["id"]) for block in answer.get("results", [])]
+        created = [_id_of(block) for block in answer.get("results", [])]
         if len(created) != len(batch):
             raise NotionError(f"Notion created {len(created)} of {len(batch)} blocks")
         for index, rest in rests:
@@ -98,12 +98,12 @@ def _create(client: NotionClient, parent: NotionParent, title: str) -> Published
     else:
         where = {"type": "data_source_id", "data_source_id": _data_source(client, parent.id)}
     answer = client.request("POST", "/v1/pages", {"parent": where, "properties": _title(title)})
-    return PublishedPage(str(answer["id"]), str(answer.get("url", "")))
+    return PublishedPage(_id_of(answer), str(answer.get("url", "")))
 
 
 def _retitle(client: NotionClient, page_id: str, title: str) -> PublishedPage:
     answer = client.request("PATCH", f"/v1/pages/{page_id}", {"properties": _title(title)})
-    return PublishedPage(str(answer["id"]), str(answer.get("url", "")))
+    return PublishedPage(_id_of(answer), str(answer.get("url", "")))
 
 
 def _title(title: str) -> dict[str, Any]:
@@ -115,7 +115,7 @@ def _data_source(client: NotionClient, database_id: str) -> str:
     sources = client.request("GET", f"/v1/databases/{database_id}").get("data_sources") or []
     if not sources:
         raise NotionError(f"the Notion database {database_id} has no data source to add a page to")
-    return str(sources[0]["id"])
+    return _id_of(sources[0])
 
 
 def _children(client: NotionClient, block_id: str) -> Iterator[tuple[str, str]]:
@@ -123,10 +123,17 @@ def _children(client: NotionClient, block_id: str) -> Iterator[tuple[str, str]]:
     while True:
         query = {"page_size": str(MAX_ARRAY_ITEMS), **({"start_cursor": cursor} if cursor else {})}
         answer = client.request("GET", f"/v1/blocks/{block_id}/children", query=query)
-        yield from ((str(block["id"]), str(block.get("type"))) for block in answer.get("results", []))
+        yield from ((_id_of(block), str(block.get("type"))) for block in answer.get("results", []))
         cursor = answer.get("next_cursor")
         if not answer.get("has_more") or not cursor:
             return
+
+
+def _id_of(document: Any) -> str:
+    """The id of an object Notion answered with; a malformed answer is Notion's failure, not a crash."""
+    if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+        raise NotionError("Notion answered without the id of the object")
+    return str(document["id"])
 
 
 def _next_batch(pending: list[Block]) -> tuple[list[Block], list[tuple[int, list[Block]]]]:
