@@ -51,6 +51,30 @@ def test_the_api_submits_reports_and_refuses_a_retry_and_notes_when_they_are_off
     assert call_log.denied() == []
 
 
+def test_a_failed_job_is_retried_through_the_api_and_completes(make_rehearsal, call_log, tmp_path):
+    media = make_speech_like(tmp_path / "talk.mp3", 3.0)
+    with make_rehearsal(DEFAULT) as rehearsal:
+        workflow = rehearsal.workflow
+        probe = workflow.handlers["ProbeMediaFunction"]
+
+        def refuse(event: object, context: object) -> object:
+            raise CorruptMediaError("the probe refuses this file")
+
+        workflow.handlers["ProbeMediaFunction"] = refuse
+        job_id = submit(rehearsal, media, "talk.mp3")
+        assert finish(rehearsal, job_id).status == "FAILED"
+        failed = api(rehearsal, "GET", f"/jobs/{job_id}")[1]["status"]
+        workflow.handlers["ProbeMediaFunction"] = probe
+        status, accepted, _ = api(rehearsal, "POST", f"/jobs/{job_id}/retry")
+        outcome = finish(rehearsal, job_id, attempt=2)
+        document = api(rehearsal, "GET", f"/jobs/{job_id}")[1]
+    assert failed == JobStatus.FAILED
+    assert status == 202, accepted
+    assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
+    assert document["status"] == JobStatus.COMPLETED
+    assert call_log.denied() == []
+
+
 def test_the_schema_resource_answers_create_update_and_delete(make_rehearsal, rehearsal_tables, call_log):
     with make_rehearsal(DEFAULT) as rehearsal:
         # make_rehearsal has created it; a new layer version (new migrations) is an Update.
