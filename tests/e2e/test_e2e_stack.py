@@ -57,3 +57,19 @@ def test_random_bytes_fail_with_a_reason_a_person_can_read(api, tmp_path):
     assert "noise.mp3" in document["error"]
     for internal in ("/tmp", "0x", "ffprobe"):
         assert internal not in document["error"]
+
+
+def test_a_completed_job_s_page_and_media_open_through_fresh_urls(api):
+    import urllib.parse
+    import urllib.request
+
+    document = _run(api, SAMPLES / "speech-sample.mp3")
+    links = api.page(document["job_id"])
+    with urllib.request.urlopen(links["page_url"], timeout=30) as page:
+        assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert "media-src 'self'" in page.read().decode("utf-8")
+    with urllib.request.urlopen(links["media_url"], timeout=30) as media:
+        assert media.read() == (SAMPLES / "speech-sample.mp3").read_bytes()
+    # One origin for both: the page's media-src 'self' admits the media.
+    hosts = {urllib.parse.urlsplit(links[name]).netloc for name in ("page_url", "media_url")}
+    assert len(hosts) == 1
