@@ -331,7 +331,7 @@ class FakeTranscribeServer:
 
 
 def check_request(params: Mapping[str, Any]) -> None:
-    """The combination rules the service documents (botocore checks types and ranges itself)."""
+    """The combination rules the service documents, beyond the model's constraints (checked first)."""
     media = params.get("Media") or {}
     if ("MediaBytes" in media) == ("MediaFileUri" in media):
         raise bad_request("Specify exactly one of MediaBytes or MediaFileUri.")
