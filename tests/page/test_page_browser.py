@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -125,3 +126,16 @@ def test_a_phone_width_page_does_not_scroll_sideways(
         assert phone.locator("#player").bounding_box()["width"] <= 360
     finally:
         context.close()
+
+
+def test_a_page_opened_from_disk_plays_the_media_beside_it(
+    page: Any, console: Console, source: Source, write_page: PageWriter, site: Path
+) -> None:
+    """A local run's page is usually opened by a double click: file:// counts as 'self' for media."""
+    write_page(source, name="from-disk.html")
+    target = source.segments[2].start + 0.1
+    open_page(page, f"{(site / 'pages' / 'from-disk.html').as_uri()}#t={target}")
+    assert page.evaluate("document.getElementById('player').currentSrc") == (site / source.name).as_uri()
+    page.wait_for_function("() => document.querySelector('.line.current') !== null")
+    assert current_start(page) == pytest.approx(source.segments[2].start, abs=0.001)
+    assert console.errors == []
