@@ -193,3 +193,20 @@ def test_notes_written_again_replace_the_page_content_in_place(
 )
 def test_the_source_names_the_engine_a_reader_knows(model: str | None, engine: str | None) -> None:
     assert engine_of({"model": model}) == engine
+
+
+def test_in_a_database_the_page_goes_into_its_data_source(
+    notion: FakeNotionServer, clock: VirtualClock, jobs: JobRepository, job: Job
+) -> None:
+    database, [source] = notion.add_database(title_property="Recording")
+    settings = Settings(notion_database_id=database)
+    client = NotionClient(TOKEN, base_url=notion.base_url, clock=clock)
+
+    first = deliver_notes(settings, jobs, job, NOTES, SEGMENTS, client=client)
+    again = deliver_notes(settings, jobs, job, NOTES, SEGMENTS, client=client)
+
+    [page] = notion.pages()
+    assert first == again == NotionPage("delivered", page.id, first.url if first else None)
+    assert page.parent == {"type": "data_source_id", "data_source_id": source}
+    assert notion.page_title(page.id) == NOTES.title
+    assert next(r.path for r in notion.requests if r.method == "GET") == f"/v1/databases/{database}"

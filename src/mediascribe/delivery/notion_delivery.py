@@ -1,9 +1,10 @@
 """The notes step's Notion page: build it, send it, and record how that went with the job.
 
-Nothing here raises: a Notion failure is recorded on the job (``notion.status: failed`` with a reason
-a person can act on) and the transcript and notes stay as they are. A 401 or 404 is permanent until
-someone fixes the token or shares the page; a rate limit or an outage that outlasts the client's
-retries is written again with the notes (``mediascribe notes`` or ``POST /jobs/{id}/notes``).
+``deliver_notes`` raises for no Notion failure: it is recorded on the job (``notion.status:
+failed`` with a reason a person can act on) and the transcript and notes stay as they are. A 401 or
+404 is permanent until someone fixes the token or shares the page; a rate limit or an outage that
+outlasts the client's retries is written again with the notes (``mediascribe notes`` or
+``POST /jobs/{id}/notes``).
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ logger = logging.getLogger(__name__)
 
 TOKEN_CACHE_SECONDS = 300
 MAX_ERROR_CHARS = 1000
-# A Notion id: 32 hex digits, with or without the dashes of a UUID, alone or at the end of a page URL.
 _UNFINISHED = "the page was created but writing its content did not finish; it is written when the notes are"
+# A Notion id: 32 hex digits, with or without the dashes of a UUID, alone or at the end of a page URL.
 _NOTION_ID = re.compile(r"([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{12})$")
 
 
