@@ -51,14 +51,16 @@ def function_environment(
     cluster_arn: str = CLUSTER_ARN,
     app_secret_arn: str = APP_SECRET_ARN,
     master_secret_arn: str = MASTER_SECRET_ARN,
+    parameters: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The function's variables as strings, its database references replaced by the given ARNs."""
+    """The function's variables as strings for the given template parameters (else the defaults),
+    its database references replaced by the given ARNs."""
     stand_ins: Mapping[str, str] = {
         "<DatabaseCluster.DBClusterArn>": cluster_arn,
         "<DatabaseAppSecret>": app_secret_arn,
         "<DatabaseCluster.MasterUserSecret.SecretArn>": master_secret_arn,
     }
-    variables = Rendered.of(_template()).environment(name)
+    variables = Rendered.of(_template(), **(parameters or {})).environment(name)
     environment = {
         key: re.sub(
             r"\$\{([^}]+)\}", lambda m: DEPLOYMENT_VALUES[m.group(1)], stand_ins.get(str(value), str(value))
@@ -72,6 +74,6 @@ def function_environment(
     return environment
 
 
-def function_settings(name: str, **arns: str) -> Settings:
-    """The Settings the function's handler reads from its environment."""
-    return Settings.from_env(function_environment(name, **arns))
+def function_settings(name: str, **options: Any) -> Settings:
+    """The Settings the function's handler reads from its environment (options as above)."""
+    return Settings.from_env(function_environment(name, **options))

@@ -12,6 +12,7 @@ redacted``), so the unredacted text never reaches the function, let alone a log,
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import unicodedata
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ParamValidationError
 
@@ -87,6 +89,36 @@ class AmazonOptions:
             )
         if self.max_speakers != 0 and not 2 <= self.max_speakers <= 30:
             raise ConfigurationError("TRANSCRIPTION_SPEAKERS must be 0 (no speaker labels) or 2 to 30")
+        self._check_inline_phrases_fit()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AmazonOptions:
+        """The options the settings describe; refused here when no request could carry them."""
+        return cls(
+            languages=requested_languages(settings),
+            max_speakers=settings.transcription_speakers,
+            vocabulary=settings.transcription_vocabulary,
+            keywords=settings.transcription_keywords,
+            redact_pii=settings.transcription_redact_pii,
+        )
+
+    def _check_inline_phrases_fit(self) -> None:
+        """Inline keywords go once per request language, as one ``VocabularySettings`` entry each;
+        the request takes at most as many entries as the model allows (5)."""
+        entries = len(self._vocabulary_settings(self.request_languages))
+        limit = max_vocabulary_settings()
+        if entries > limit:
+            languages = ", ".join(self.request_languages)
+            because = (
+                " (with TRANSCRIPTION_REDACT_PII and no TRANSCRIPTION_LANGUAGE, every redactable language)"
+                if not self.languages
+                else ""
+            )
+            raise ConfigurationError(
+                f"TRANSCRIPTION_KEYWORDS: Amazon Transcribe takes the keywords once per language, in at "
+                f"most {limit} languages per request, and this configuration names {entries}: "
+                f"{languages}{because}; set TRANSCRIPTION_LANGUAGE to at most {limit} languages"
+            )
 
     @property
     def request_languages(self) -> tuple[str, ...]:
@@ -126,6 +158,23 @@ class AmazonOptions:
         return [{"Language": code, "Phrases": phrases} for code in languages]
 
 
+@functools.cache
+def max_vocabulary_settings() -> int:
+    """The most ``VocabularySettings`` entries a ``TranscribeAudio`` request may carry, from botocore's
+    model of the operation (which botocore itself does not enforce: the service refuses more)."""
+    model = botocore.session.get_session().get_service_model("transcribe")
+    shape = model.operation_model("TranscribeAudio").input_shape
+    assert shape is not None
+    return int(shape.members["VocabularySettings"].metadata["max"])
+
+
+def ensure_request_settings(settings: Settings) -> None:
+    """With Amazon Transcribe as the engine, refuse settings no request could carry, with the
+    reason; the probe step calls it, so a job fails on them before any chunk is sent."""
+    if settings.transcription_engine == "amazon":
+        AmazonOptions.from_settings(settings)
+
+
 class AmazonTranscribeEngine:
     """Transcribes through ``TranscribeAudio``: chunks from S3, or a local file sent inline."""
 
@@ -153,15 +202,8 @@ class AmazonTranscribeEngine:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, client: Any = None) -> AmazonTranscribeEngine:
-        options = AmazonOptions(
-            languages=requested_languages(settings),
-            max_speakers=settings.transcription_speakers,
-            vocabulary=settings.transcription_vocabulary,
-            keywords=settings.transcription_keywords,
-            redact_pii=settings.transcription_redact_pii,
-        )
         return cls(
-            options,
+            AmazonOptions.from_settings(settings),
             client=client,
             profile=settings.aws_profile,
             region=settings.aws_region,

@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime
 
 from mediascribe.media.probe import probe_media
+from mediascribe.transcription.amazon_engine import ensure_request_settings
 from mediascribe.transcription.catalog import ensure_model_usable
 from mediascribe.workflow.contracts import ProbeRequest, ProbeResult
 from mediascribe.workflow.runtime import Runtime
@@ -26,8 +27,10 @@ def probe(runtime: Runtime, request: ProbeRequest) -> ProbeResult:
     """
     job_id = request.job_id
     runtime.jobs.start(job_id, request.execution_arn)
-    # A model past its shutdown fails the job here, naming the successor, before any media work.
+    # A model past its shutdown fails the job here, naming the successor, before any media work;
+    # so do engine settings no request could carry.
     ensure_model_usable(runtime.settings, today=datetime.now(UTC).date())
+    ensure_request_settings(runtime.settings)
     with job_workspace(runtime.settings.temp_dir, job_id) as workspace:
         source = download_source(runtime.store, request.bucket, request.key, workspace)
         filename = display_name(request.key)
