@@ -172,7 +172,8 @@ def search() -> JsonResponse:
             caller, app.current_event.query_string_parameters or {}, _runtime().settings
         )
     except InvalidSearchError as exc:
-        return bad_request(exc)
+        refused: JsonResponse = bad_request(exc)
+        return refused
     return _json(HTTPStatus.OK, found.to_dict())
 
 
