@@ -9,6 +9,7 @@ POST /jobs            {"upload": {"filename": "..."}}    → 201 {upload_url, fi
 GET  /jobs/{job_id}   [?include=content]                 → 200 status document | 400 | 404
 POST /jobs/{job_id}/retry                                → 202 new attempt of a failed job | 404 | 409
 POST /jobs/{job_id}/notes                                → 202 a completed job's notes rewritten | 404 | 409
+                                                           | 429 with Retry-After (3 rewrites a day)
 GET  /search?q=...[&limit=&cursor=&language=]          → 200 {hits, next_cursor} in the caller's jobs
                                                            | 400 | 503 with Retry-After (database resuming)
 GET  /jobs/{job_id}/page                                 → 200 {page_url, media_url, open_url, expires_in}
@@ -39,6 +40,7 @@ from mediascribe.errors import (
     InvalidObjectKeyError,
     JobNotFoundError,
     NotesError,
+    NotesRequestLimitError,
 )
 from mediascribe.ids import validate_job_id
 from mediascribe.jobs.models import Job
@@ -191,6 +193,13 @@ def forbidden(exc: AccessDeniedError) -> JsonResponse:
 @app.exception_handler([IllegalTransitionError, NotesError])
 def conflict(exc: IllegalTransitionError | NotesError) -> JsonResponse:
     return _error(HTTPStatus.CONFLICT, type(exc).__name__, str(exc))
+
+
+@app.exception_handler(NotesRequestLimitError)
+def too_many_notes_requests(exc: NotesRequestLimitError) -> JsonResponse:
+    response = _error(HTTPStatus.TOO_MANY_REQUESTS, type(exc).__name__, str(exc))
+    response.headers["Retry-After"] = str(exc.retry_after_seconds)
+    return response
 
 
 @app.exception_handler(JobNotFoundError)

@@ -106,6 +106,14 @@ class InvalidNotesError(NotesError):
     """The model answered, but not with notes that match the schema and its limits."""
 
 
+class NotesRequestLimitError(MediascribeError):
+    """A job's notes were asked for again too often; ``retry_after_seconds`` says when a place frees."""
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class InvalidJobIdError(MediascribeError, ValueError):
     """A job id that is not a canonical UUID; rejected before any I/O."""
 

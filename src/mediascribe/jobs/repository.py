@@ -290,6 +290,41 @@ class JobRepository:
 
         self._db.run(work)
 
+    def admit_notes_request(self, job_id: str, *, limit: int, window_seconds: int) -> int | None:
+        """Record a request to rewrite the job's notes, unless ``limit`` were recorded within the last
+        ``window_seconds``; then nothing is recorded and the seconds until the oldest of them leaves
+        the window are returned (at least 1). The job's row is locked while counting, so concurrent
+        requests are counted one after the other."""
+        job_id = validate_job_id(job_id)
+        params = {"id": uuid.UUID(job_id), "window": window_seconds, "skip": limit - 1}
+
+        def work(transaction: Transaction) -> int | None:
+            if not transaction.execute(
+                "SELECT id FROM assets_processing_jobs WHERE id = %(id)s FOR UPDATE", params
+            ):
+                raise JobNotFoundError(f"no job {job_id}")
+            transaction.execute(
+                "DELETE FROM notes_requests WHERE job_id = %(id)s "
+                "AND requested_at <= now() - make_interval(secs => %(window)s)",
+                params,
+            )
+            # The request whose leaving the window frees a place: the limit-th most recent one.
+            blocking = transaction.execute(
+                """
+                SELECT GREATEST(1, CEIL(EXTRACT(EPOCH FROM
+                           requested_at + make_interval(secs => %(window)s) - now())))::bigint AS wait
+                FROM notes_requests WHERE job_id = %(id)s
+                ORDER BY requested_at DESC, id DESC OFFSET %(skip)s LIMIT 1
+                """,
+                params,
+            )
+            if blocking:
+                return int(blocking[0]["wait"])
+            transaction.execute("INSERT INTO notes_requests (job_id) VALUES (%(id)s)", params)
+            return None
+
+        return self._db.run(work)
+
     def notion_page(self, job_id: str) -> NotionPage | None:
         """The job's Notion page as last recorded; ``None`` before any delivery was tried."""
         job_id = validate_job_id(job_id)

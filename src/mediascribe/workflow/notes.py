@@ -24,6 +24,7 @@ from mediascribe.errors import (
     ConfigurationError,
     IllegalTransitionError,
     NotesError,
+    NotesRequestLimitError,
     RetryableNotesError,
     SourceObjectMissingError,
 )
@@ -47,6 +48,9 @@ logger = logging.getLogger(__name__)
 # attempts of at most 180 s and their backoff stay inside the function's 900 s.
 _BEDROCK_CONFIG = Config(retries={"mode": "standard", "max_attempts": 2}, read_timeout=180)
 MAX_REASON_CHARS = 500
+# Rewrites of one job's notes through the API, in a rolling day.
+NOTES_REQUESTS_PER_DAY = 3
+NOTES_REQUEST_WINDOW_SECONDS = 24 * 60 * 60
 
 
 class NotesFailure(Contract):
@@ -109,6 +113,8 @@ def request_notes(runtime: Runtime, job_id: str, lambda_client: Any) -> None:
 
     The notes function is invoked asynchronously: a model call can outlast the API's 29 seconds.
     Until it finishes the notes say ``pending``; it then stores notes or a failure as the workflow does.
+    A job's notes are rewritten at most ``NOTES_REQUESTS_PER_DAY`` times in a rolling day; one more
+    request raises ``NotesRequestLimitError`` with the wait.
     """
     settings = runtime.settings
     if settings.notes_provider == "off" or not settings.notes_function_name:
@@ -116,6 +122,7 @@ def request_notes(runtime: Runtime, job_id: str, lambda_client: Any) -> None:
     job = runtime.jobs.get(job_id)
     if job.status is not JobStatus.COMPLETED:
         raise IllegalTransitionError(f"job {job.id} is {job.status}: notes need a completed transcript")
+    _admit_notes_request(runtime, job.id)
     runtime.jobs.set_notes(job.id, {"status": "pending"})
     try:
         lambda_client.invoke(
@@ -128,6 +135,19 @@ def request_notes(runtime: Runtime, job_id: str, lambda_client: Any) -> None:
         record_notes_failure(runtime, job.id, "the notes function could not be started; try again")
         raise
     logger.info("notes requested")
+
+
+def _admit_notes_request(runtime: Runtime, job_id: str) -> None:
+    """Each rewrite calls a paid model: at most ``NOTES_REQUESTS_PER_DAY`` per job in a rolling day."""
+    retry_after = runtime.jobs.admit_notes_request(
+        job_id, limit=NOTES_REQUESTS_PER_DAY, window_seconds=NOTES_REQUEST_WINDOW_SECONDS
+    )
+    if retry_after is not None:
+        raise NotesRequestLimitError(
+            f"the notes of job {job_id} were written again {NOTES_REQUESTS_PER_DAY} times in the last "
+            f"24 hours; try again in {retry_after} seconds",
+            retry_after_seconds=retry_after,
+        )
 
 
 def record_notes_failure(runtime: Runtime, job_id: str, reason: str) -> WriteNotesResult:
