@@ -92,3 +92,18 @@ def test_a_paused_cluster_answers_503_with_retry_after_at_once(make_workflow, da
             clock.advance(RESUME_SECONDS)
             status, _, body = _get(workflow, {"q": TRANSCRIPT_WORD})
             assert (status, body) == (200, {"hits": [], "next_cursor": None})
+
+
+def test_the_search_executor_follows_the_shared_one_when_it_is_replaced(postgres_dsn, database) -> None:
+    """After the shared executors are closed (a local run's end, a switch of database), a search
+    must not run on a closed one."""
+    from mediascribe.config import Settings
+    from mediascribe.jobs.connect import clear_executor_cache
+    from mediascribe.search.api import search_executor
+    from mediascribe.search.queries import SearchQuery, SegmentSearch
+
+    settings = Settings.from_env({"DATABASE_URL": postgres_dsn})
+    query = SearchQuery(TRANSCRIPT_WORD)
+    assert SegmentSearch(search_executor(settings)).search(query, prefix=None).hits == ()
+    clear_executor_cache()
+    assert SegmentSearch(search_executor(settings)).search(query, prefix=None).hits == ()

@@ -14,7 +14,8 @@ to come back instead of watching a request hang for half a minute.
 
 from __future__ import annotations
 
-import functools
+import threading
+import weakref
 from collections.abc import Mapping
 
 from mediascribe.config import Settings
@@ -25,19 +26,29 @@ from mediascribe.search.queries import SearchPage, SearchQuery, SegmentSearch
 from mediascribe.workflow.access import Caller
 from mediascribe.workflow.runtime import aws_client
 
+# One per shared executor: a new shared one (new settings, or the cache cleared on reconnecting to
+# another database) gets a new search executor, with a client built for it.
+_FAIL_FAST: weakref.WeakKeyDictionary[DataApiExecutor, DataApiExecutor] = weakref.WeakKeyDictionary()
+_FAIL_FAST_LOCK = threading.Lock()
 
-@functools.lru_cache(maxsize=4)
+
 def search_executor(settings: Settings) -> Executor:
     """The executor searches run on: on the Data API one that does not wait for a resuming cluster."""
-    if settings.database_mode != "data-api":
-        return executor_from_settings(settings)
-    return DataApiExecutor(
-        aws_client("rds-data"),
-        cluster_arn=str(settings.database_cluster_arn),
-        secret_arn=str(settings.database_secret_arn),
-        database=settings.database_name,
-        resume_attempts=1,
-    )
+    shared = executor_from_settings(settings)
+    if not isinstance(shared, DataApiExecutor):
+        return shared
+    with _FAIL_FAST_LOCK:
+        executor = _FAIL_FAST.get(shared)
+        if executor is None:
+            executor = DataApiExecutor(
+                aws_client("rds-data"),
+                cluster_arn=str(settings.database_cluster_arn),
+                secret_arn=str(settings.database_secret_arn),
+                database=settings.database_name,
+                resume_attempts=1,
+            )
+            _FAIL_FAST[shared] = executor
+        return executor
 
 
 def search_for_caller(caller: Caller, params: Mapping[str, str | None], settings: Settings) -> SearchPage:
