@@ -157,8 +157,13 @@ def test_every_run_sets_the_current_password_and_grants_once(
     for grant in grants:
         by_table.setdefault(grant["table_name"], set()).add(grant["privilege_type"])
     rows = {"SELECT", "INSERT", "UPDATE", "DELETE"}
-    assert by_table == {"assets": rows, "assets_processing_jobs": rows, "schema_migrations": {"SELECT"}}
-    assert len(grants) == 9
+    assert by_table == {
+        "assets": rows,
+        "assets_processing_jobs": rows,
+        "schema_migrations": {"SELECT"},
+        "transcript_segments": rows,
+    }
+    assert len(grants) == 13
 
 
 def test_tables_added_by_later_migrations_are_granted_too(
