@@ -160,10 +160,11 @@ def test_every_run_sets_the_current_password_and_grants_once(
     assert by_table == {
         "assets": rows,
         "assets_processing_jobs": rows,
+        "notes_requests": rows,
         "schema_migrations": {"SELECT"},
         "transcript_segments": rows,
     }
-    assert len(grants) == 13
+    assert len(grants) == 17
 
 
 def test_tables_added_by_later_migrations_are_granted_too(
