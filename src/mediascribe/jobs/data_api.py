@@ -35,6 +35,12 @@ from mediascribe.time_budget import remaining_seconds
 
 if TYPE_CHECKING:
     from mypy_boto3_rds_data import RDSDataServiceClient
+    from mypy_boto3_rds_data.literals import TypeHintType
+    from mypy_boto3_rds_data.type_defs import (
+        ExecuteStatementRequestTypeDef,
+        FieldTypeDef,
+        SqlParameterTypeDef,
+    )
 
 logger = logging.getLogger(__name__)
 
@@ -120,18 +126,18 @@ class DataApiExecutor:
 
     def statement(self, sql: str, params: Params | None, transaction_id: str | None) -> list[Row]:
         statement, parameters = encode_statement(sql, params or {})
-        request: dict[str, Any] = {"sql": statement, "parameters": parameters, "includeResultMetadata": True}
+        request: ExecuteStatementRequestTypeDef = {
+            "resourceArn": self._cluster_arn,
+            "secretArn": self._secret_arn,
+            "sql": statement,
+            "parameters": parameters,
+            "includeResultMetadata": True,
+        }
         if transaction_id is not None:
             request["transactionId"] = transaction_id
         if self._database is not None:
             request["database"] = self._database
-        return decode_records(
-            self._call(
-                lambda: self._client.execute_statement(
-                    resourceArn=self._cluster_arn, secretArn=self._secret_arn, **request
-                )
-            )
-        )
+        return decode_records(self._call(lambda: self._client.execute_statement(**request)))
 
     def _begin(self) -> Mapping[str, Any]:
         if self._database is None:
@@ -202,7 +208,7 @@ class _DataApiTransaction:
 # --- parameters -----------------------------------------------------------------------------------
 
 
-def encode_statement(sql: str, params: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+def encode_statement(sql: str, params: Mapping[str, Any]) -> tuple[str, list[SqlParameterTypeDef]]:
     """``%(name)s`` placeholders become ``:name``; each referenced value becomes a typed parameter."""
     used: list[str] = []
 
@@ -220,10 +226,10 @@ def encode_statement(sql: str, params: Mapping[str, Any]) -> tuple[str, list[dic
     return statement, [encode_parameter(name, params[name]) for name in used]
 
 
-def encode_parameter(name: str, value: Any) -> dict[str, Any]:
+def encode_parameter(name: str, value: Any) -> SqlParameterTypeDef:
     """One ``SqlParameter``: the field that carries the value, and a type hint where a string is not text."""
-    field: dict[str, Any]
-    hint: str | None = None
+    field: FieldTypeDef
+    hint: TypeHintType | None = None
     if value is None:
         field = {"isNull": True}
     elif isinstance(value, bool):
@@ -249,7 +255,7 @@ def encode_parameter(name: str, value: Any) -> dict[str, Any]:
         field = {"stringValue": array_literal(value)}
     else:
         raise TypeError(f"parameter {name!r}: cannot send a {type(value).__name__}")
-    parameter: dict[str, Any] = {"name": name, "value": field}
+    parameter: SqlParameterTypeDef = {"name": name, "value": field}
     if hint is not None:
         parameter["typeHint"] = hint
     return parameter
