@@ -6,6 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediascribe.config import Settings
 from mediascribe.observability import lambda_step
+from mediascribe.workflow.events import publish
 from mediascribe.workflow.notes import (
     WriteNotesRequest,
     WriteNotesResult,
@@ -21,4 +22,8 @@ def lambda_handler(event: WriteNotesRequest, context: LambdaContext, settings: S
     runtime = runtime_for(settings)
     if event.failure is not None:
         return record_notes_failure(runtime, event.job_id, failure_reason(event.failure))
-    return write_job_notes(runtime, event.job_id, final=event.final)
+    result = write_job_notes(runtime, event.job_id, final=event.final)
+    if event.final:
+        # Requested through the API: no state machine follows to announce the notes.
+        publish(runtime, [result.event])
+    return result

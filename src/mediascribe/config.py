@@ -85,6 +85,8 @@ class Settings:
     notes_max_input_tokens: int = 32_000
     # The jobs API starts a notes retry by invoking this function asynchronously.
     notes_function_name: str | None = None
+    # The EventBridge bus the terminal changes of jobs and notes are put on (the sweeper's, API notes').
+    event_bus_name: str = "default"
     # A Notion page per job's notes, under one page or in one database (see docs/integrations.md).
     # The token: NOTION_TOKEN locally, the Secrets Manager secret NOTION_TOKEN_SECRET in AWS.
     notion_parent_page_id: str | None = None

@@ -234,6 +234,19 @@ SAMPLES: dict[tuple[str, str], Sample] = {
             )
         ],
     ),
+    ("events", "PutEvents"): Sample(
+        {
+            "Entries": [
+                {"Source": "mediascribe", "DetailType": "x", "Detail": "{}", "EventBusName": "default"},
+                {"Source": "mediascribe", "DetailType": "x", "Detail": "{}"},
+                {"Source": "mediascribe", "DetailType": "x", "Detail": "{}", "EventBusName": "media-events"},
+            ]
+        },
+        [
+            Request("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default", DIRECT),
+            Request("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/media-events", DIRECT),
+        ],
+    ),
     ("sqs", "SendMessage"): Sample(
         {
             "QueueUrl": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/mediascribe-DeadLetterQueue-X1",
@@ -278,6 +291,7 @@ SAR_PAGES = {
     "lambda": "list_awslambda.html",
     "kms": "list_awskeymanagementservice.html",
     "sqs": "list_amazonsqs.html",
+    "events": "list_amazoneventbridge.html",
 }
 
 
@@ -431,7 +445,8 @@ def client_calls(sources: list[Path]) -> Iterator[tuple[tuple[str, str], str]]:
 
 
 def state_machine_calls() -> Iterator[tuple[tuple[str, str], str]]:
-    """The state machine's tasks call Lambda functions by ARN (``${...FunctionArn}``)."""
+    """The state machine's tasks call Lambda functions by ARN (``${...FunctionArn}``) and put events
+    through the EventBridge integration."""
 
     def tasks(states: Mapping[str, Any]) -> Iterator[str]:
         for state in states.values():
@@ -442,6 +457,9 @@ def state_machine_calls() -> Iterator[tuple[tuple[str, str], str]]:
                     yield from tasks(nested["States"])
 
     for resource in tasks(json.loads(ASL.read_text(encoding="utf-8"))["States"]):
+        if resource == "arn:aws:states:::events:putEvents":
+            yield ("events", "PutEvents"), f"{ASL.relative_to(REPO)} {resource}"
+            continue
         lambda_task = re.fullmatch(r"\$\{\w+FunctionArn\}|arn:aws:states:::lambda:invoke", resource)
         assert lambda_task, f"{resource}: a task other than a Lambda function needs a row and a case here"
         yield ("lambda", "Invoke"), f"{ASL.relative_to(REPO)} {resource}"

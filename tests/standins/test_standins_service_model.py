@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from support.service_model import (
+from mediascribe.local.service_model import (
     Problem,
     compile_pattern,
     error_answer,

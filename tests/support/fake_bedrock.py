@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from support.notes_scripts import NotesScript, Turn, count_tokens
-from support.service_model import ErrorAnswer, error_answer, refusal, service_model, validate
+from mediascribe.local.service_model import ErrorAnswer, error_answer, refusal, service_model, validate
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ from botocore.model import OperationModel
 from psycopg2.extensions import make_dsn
 
 from mediascribe.jobs.sql_script import split_statements
-from support.service_model import ErrorAnswer, error_answer, refusal, service_model, validate
+from mediascribe.local.service_model import ErrorAnswer, error_answer, refusal, service_model, validate
 from support.virtual_clock import SYSTEM_CLOCK, Clock
 
 MAX_RESPONSE_BYTES = 1024 * 1024

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from support.service_model import ErrorAnswer, refusal, service_model, validate
+from mediascribe.local.service_model import ErrorAnswer, refusal, service_model, validate
 
 TARGET = "Transcribe.TranscribeAudio"
 CREDENTIAL_SCOPE = re.compile(r"Credential=(?P<key>[^/]+)/\d{8}/(?P<region>[^/]+)/transcribe/aws4_request")

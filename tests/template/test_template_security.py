@@ -32,11 +32,13 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
         "BucketListPolicy",
         "SourceReadPolicy",
         "SourceUploadPolicy",
+        "PageReadPolicy",
         "db",
         "states",
         "invoke:WriteNotesFunction",
     },
-    "SweepStaleJobsFunction": {"db", "ListExecutions"},
+    # The sweeper and the notes step announce what no execution announces (PutEventsPolicy).
+    "SweepStaleJobsFunction": {"db", "ListExecutions", "PutEventsPolicy"},
     "ProbeMediaFunction": {"BucketListPolicy", "SourceReadPolicy", "db"},
     "PrepareAudioFunction": {
         "BucketListPolicy",
@@ -59,6 +61,8 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
     "MarkJobFailedFunction": {"db"},
     "WriteNotesFunction": {
         "WorkReadPolicy",
+        "PageWritePolicy",
+        "PutEventsPolicy",
         "db",
         "openai",
         "InvokeNotesModel",
@@ -146,7 +150,11 @@ def test_s3_grants_are_scoped_to_one_prefix_of_the_media_bucket(template: dict[s
                 if actions == ["s3:ListBucket"]:
                     assert "/" not in arn.split(":::", 1)[1], f"{name}: ListBucket names the bucket itself"
                 else:
-                    assert arn.endswith(("/${UploadPrefix}*", "/${WorkPrefix}*")), f"{name}: {arn}"
+                    # A whole prefix, or one kind of file in every job's folder (the transcript page).
+                    scoped = arn.endswith(
+                        ("/${UploadPrefix}*", "/${WorkPrefix}*", "/${WorkPrefix}*/transcript.html")
+                    )
+                    assert scoped, f"{name}: {arn}"
 
 
 def test_work_files_can_be_replaced_and_deleted_but_sources_never(template: dict[str, Any]) -> None:
@@ -229,6 +237,7 @@ def test_api_requires_iam_on_every_method(template: dict[str, Any]) -> None:
         ("GET", "/jobs/{job_id}"),
         ("POST", "/jobs/{job_id}/retry"),
         ("POST", "/jobs/{job_id}/notes"),
+        ("GET", "/jobs/{job_id}/page"),
         ("GET", "/search"),
     }
 

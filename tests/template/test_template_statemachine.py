@@ -72,6 +72,8 @@ def test_state_machine_may_invoke_exactly_the_functions_it_uses(
     used = set()
     definition = json.loads(ASL_PATH.read_text(encoding="utf-8"))
     for resource in task_resources(definition["States"]):
+        if resource == EVENTS_TASK:
+            continue
         name = resource.removeprefix("${").removesuffix("}")
         assert name in substitutions, f"task resource {resource} is not a substituted function"
         used.add(substitutions[name]["Fn::GetAtt"][0])
@@ -82,6 +84,9 @@ def test_state_machine_may_invoke_exactly_the_functions_it_uses(
     }
     assert used == invokable
     assert used <= set(resources_of_type(template, "AWS::Serverless::Function"))
+    # Its EventBridge tasks put events on the deployment's bus, through the one policy for that.
+    assert {"Ref": "PutEventsPolicy"} in state_machine["Policies"]
+    assert state_machine["DefinitionSubstitutions"]["EventBusName"] == {"Ref": "EventBusName"}
 
 
 def test_execution_logs_and_traces_without_execution_data(state_machine: dict[str, Any]) -> None:
@@ -94,6 +99,9 @@ def test_execution_logs_and_traces_without_execution_data(state_machine: dict[st
     }
     assert state_machine["Tracing"] == {"Enabled": True}
     assert state_machine["Type"] == "STANDARD"
+
+
+EVENTS_TASK = "arn:aws:states:::events:putEvents"
 
 
 def tasks(states: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -140,7 +148,11 @@ def test_every_step_tries_again_after_running_past_its_timeout(definition: dict[
     """A function that waited too long (a database resuming from zero capacity) fails with
     Sandbox.Timedout; a task over its own TimeoutSeconds with States.Timeout. Both are transient."""
     for name, task in tasks(definition["States"]):
-        for error in ("Sandbox.Timedout", "States.Timeout"):
+        # An EventBridge task runs no function, so only the task's own timeout applies to it.
+        errors = (
+            ("States.Timeout",) if task["Resource"] == EVENTS_TASK else ("Sandbox.Timedout", "States.Timeout")
+        )
+        for error in errors:
             assert retry_window_seconds(task, error) > 0, (name, error)
 
 

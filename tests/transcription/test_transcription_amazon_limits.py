@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from mediascribe.errors import ConfigurationError
+from mediascribe.local.service_model import service_model, validate
 from mediascribe.transcription.amazon_engine import (
     REDACTION_LANGUAGES,
     AmazonOptions,
@@ -23,7 +24,6 @@ from mediascribe.transcription.amazon_engine import (
 )
 from mediascribe.workflow.contracts import ProbeRequest
 from mediascribe.workflow.probe import probe
-from support.service_model import service_model, validate
 from support.template_functions import function_settings
 
 OPERATION = service_model("transcribe").operation_model("TranscribeAudio")

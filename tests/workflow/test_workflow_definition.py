@@ -24,6 +24,19 @@ TIMEOUT_ERRORS = {"Sandbox.Timedout", "States.Timeout"}
 FAILURE_HANDLER = "Mark job failed"
 # The job is completed before the notes states run: their failures are recorded on the notes instead.
 NOTES_STATES = {"Write notes", "Record notes failure"}
+# The EventBridge tasks that announce a terminal change, and the state each hands over to.
+ANNOUNCEMENTS = {
+    "Announce completion": ("$.transcript.event", "Transcription Job State Change", "Notes wanted?"),
+    "Announce notes": ("$.notes.event", "Transcript Notes State Change", "Transcript ready"),
+    "Announce skip": ("$.outcome.event", "Transcription Job State Change", "Skipped"),
+    "Announce failure": ("$.outcome.event", "Transcription Job State Change", "Transcription failed"),
+}
+# What EventBridge's PutEvents integration can answer that another try may fix.
+EVENTBRIDGE_TRANSIENT = {
+    "EventBridge.FailedEntry",
+    "EventBridge.InternalException",
+    "EventBridge.ThrottlingException",
+}
 
 
 def _states(definition: dict) -> dict[str, dict]:
@@ -48,7 +61,11 @@ def test_a_missing_substitution_is_an_error():
 
 
 def test_every_task_retries_lambda_service_errors_with_full_jitter(definition):
-    tasks = {name: state for name, state in _states(definition).items() if state["Type"] == "Task"}
+    tasks = {
+        name: state
+        for name, state in _states(definition).items()
+        if state["Type"] == "Task" and name not in ANNOUNCEMENTS
+    }
     assert len(tasks) == 8
     for name, task in tasks.items():
         retried = {error for retrier in task["Retry"] for error in retrier["ErrorEquals"]}
@@ -73,7 +90,7 @@ def test_only_retryable_errors_are_retried(definition):
             if retrier["ErrorEquals"] == ["States.ALL"]:
                 assert name == FAILURE_HANDLER and retrier is state["Retry"][-1], name
                 continue
-            for error in set(retrier["ErrorEquals"]) - LAMBDA_ERRORS - TIMEOUT_ERRORS:
+            for error in set(retrier["ErrorEquals"]) - LAMBDA_ERRORS - TIMEOUT_ERRORS - EVENTBRIDGE_TRANSIENT:
                 cls = getattr(errors, error)
                 assert cls.retryable, f"{name} retries the permanent error {error}"
 
@@ -81,7 +98,7 @@ def test_only_retryable_errors_are_retried(definition):
 def test_every_step_but_the_failure_handler_is_caught_into_it(definition):
     top = definition["States"]
     for name, state in top.items():
-        if state["Type"] in ("Task", "Map") and name not in {FAILURE_HANDLER, *NOTES_STATES}:
+        if state["Type"] in ("Task", "Map") and name not in {FAILURE_HANDLER, *NOTES_STATES, *ANNOUNCEMENTS}:
             assert state["Catch"] == [
                 {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE_HANDLER}
             ]
@@ -92,7 +109,7 @@ def test_every_step_but_the_failure_handler_is_caught_into_it(definition):
         "error.$": "$.error.Error",
         "cause.$": "$.error.Cause",
     }
-    assert top[handler["Next"]]["Type"] == "Fail"
+    assert top[top[handler["Next"]]["Next"]]["Type"] == "Fail"
 
 
 def test_notes_failures_end_in_the_transcript_not_in_the_failure_handler(definition):
@@ -108,7 +125,7 @@ def test_notes_failures_end_in_the_transcript_not_in_the_failure_handler(definit
     assert recorder["Catch"] == [
         {"ErrorEquals": ["States.ALL"], "ResultPath": "$.notes_error", "Next": "Transcript ready"}
     ]
-    assert {top[name]["Next"] for name in NOTES_STATES} == {"Transcript ready"}
+    assert {top[name]["Next"] for name in NOTES_STATES} == {"Announce notes"}
 
 
 def test_the_map_passes_only_job_id_index_and_the_chunk_entry(definition):
@@ -132,12 +149,42 @@ def test_the_story_reads_from_probe_to_a_final_state(definition):
     assert choice["Default"] == "Mark job skipped"
     assert states["Prepare audio"]["Next"] == "Transcribe chunks"
     assert states["Transcribe chunks"]["Next"] == "Finalize transcript"
-    assert states["Finalize transcript"]["Next"] == "Notes wanted?"
+    assert states["Finalize transcript"]["Next"] == "Announce completion"
     notes_wanted = states["Notes wanted?"]
     assert notes_wanted["Choices"] == [
         {"Variable": "$.transcript.notes_provider", "StringEquals": "off", "Next": "Transcript ready"}
     ]
     assert notes_wanted["Default"] == "Write notes"
-    assert states["Write notes"]["Next"] == "Transcript ready"
-    assert states["Mark job skipped"]["Next"] == "Skipped"
+    assert states["Write notes"]["Next"] == "Announce notes"
+    assert states["Mark job skipped"]["Next"] == "Announce skip"
     assert {states[name]["Type"] for name in ("Transcript ready", "Skipped")} == {"Succeed"}
+
+
+def test_each_terminal_change_is_announced_and_an_announcement_never_fails_the_job(definition):
+    """The state machine's own EventBridge task puts the event the step before it returned; whatever
+    the bus answers, the workflow goes on where it would have gone without it."""
+    bus = sample_substitutions(ASL.read_text())["EventBusName"]
+    top = definition["States"]
+    for name, (detail, detail_type, after) in ANNOUNCEMENTS.items():
+        state = top[name]
+        assert state["Resource"] == "arn:aws:states:::events:putEvents"
+        assert state["Parameters"] == {
+            "Entries": [
+                {
+                    "Source": "mediascribe",
+                    "DetailType": detail_type,
+                    "EventBusName": bus,
+                    "Detail.$": detail,
+                }
+            ]
+        }
+        assert state["ResultPath"] is None and state["Next"] == after
+        assert state["Catch"] == [
+            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.announce_error", "Next": after}
+        ]
+        retried = {error for retrier in state["Retry"] for error in retrier["ErrorEquals"]}
+        assert retried == EVENTBRIDGE_TRANSIENT | {"States.Timeout"}
+    # Each step whose event is announced hands its result on where the announcement reads it.
+    assert top["Finalize transcript"]["ResultSelector"]["event.$"] == "$.event"
+    assert top["Record notes failure"]["ResultPath"] == "$.notes"
+    assert top["Mark job skipped"]["ResultPath"] == top["Mark job failed"]["ResultPath"] == "$.outcome"

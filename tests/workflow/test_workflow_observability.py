@@ -14,7 +14,7 @@ from mediascribe.errors import InvalidEventError
 from mediascribe.local.lambda_bridge import LocalLambdaContext
 from mediascribe.local.workflow import LocalOptions, LocalWorkflow
 from mediascribe.observability import container_settings, lambda_step, logger, reset_container
-from mediascribe.workflow.contracts import FailResult, JobStep
+from mediascribe.workflow.contracts import JobStep, SweepResult
 from support.media_factory import make_garbage, make_speech_like
 from support.paths import TEMPLATE
 from support.workflow_runs import run_file
@@ -63,11 +63,11 @@ def test_handlers_log_json_with_the_job_id_and_clear_stale_workspaces(container,
     def handler(event, context, settings):
         seen.append(settings)
         logging.getLogger("mediascribe.workflow.example").info("doing the work", extra={"chunk_index": 3})
-        return FailResult(status=event.job_id)
+        return SweepResult(failed=[event.job_id])
 
     context = LocalLambdaContext(function_name="ExampleFunction", invoked_function_arn="arn:aws:lambda:x")
-    assert handler({"job_id": JOB}, context) == {"status": JOB}
-    assert handler({"job_id": JOB, "unread": 1}, context) == {"status": JOB}
+    assert handler({"job_id": JOB}, context) == {"failed": [JOB]}
+    assert handler({"job_id": JOB, "unread": 1}, context) == {"failed": [JOB]}
 
     lines = _json_lines(json_log.getvalue())
     work = [line for line in lines if line["message"] == "doing the work"]
@@ -90,7 +90,7 @@ def test_an_event_that_breaks_the_contract_is_refused_by_name(container, json_lo
     @lambda_step("example", JobStep)
     def handler(event, context, settings):
         ran.append(event)
-        return FailResult(status="unreachable")
+        return SweepResult(failed=[])
 
     context = LocalLambdaContext(function_name="ExampleFunction", invoked_function_arn="arn:aws:lambda:x")
     with pytest.raises(InvalidEventError, match=r"example received an event it cannot read \(job_id: "):

@@ -132,6 +132,8 @@ class LocalRun:
         execution = None if already_done else workflow.wait(workflow.execution_arn(job_id), on_poll=poll)
         poll()
         status = get_job_status(self.repository, job_id, include_content=True)
+        # What the stack would have put on EventBridge for this job, in order.
+        status["events"] = workflow.events.of_job(job_id)
         written = _copy_outputs(workflow, status, path, out_dir) if out_dir else {}
         return LocalJobResult(job_id=job_id, status=status, execution=execution, written=written)
 

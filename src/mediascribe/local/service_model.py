@@ -1,9 +1,10 @@
 """Requests checked against a whole botocore service model, refused in the service's own words.
 
 botocore's client checks required and unknown members, types and minima before it sends, but no
-maxima, enums or patterns; the service checks them all. Every stand-in validates the parsed body of
-each request here against its operation's input shape and answers the problems the way the service
-does:
+maxima, enums or patterns; the service checks them all. A local run checks what moto would take
+without a word (its EventBridge, ``local.events``), and every test stand-in validates the parsed body
+of each request here against its operation's input shape and answers the problems the way the
+service does:
 
 - constraint violations in the Coral validation message format, e.g. ``1 validation error detected:
   Value 'xx' at 'language' failed to satisfy constraint: Member must satisfy enum value set: [en, es]``

@@ -37,6 +37,7 @@ from mediascribe.jobs.connect import clear_executor_cache, migrate
 from mediascribe.local.aws_access import real_services
 from mediascribe.local.deferred_imports import defer_moto_batch
 from mediascribe.local.definition import substitute
+from mediascribe.local.events import EventLog, checked_events
 from mediascribe.local.lambda_bridge import (
     Clock,
     Handler,
@@ -129,6 +130,8 @@ class LocalWorkflow:
         self.template = TemplateSpec.load(template_path)
         self.options = options
         self.invocations = InvocationLog()
+        # The events the run put on its bus, checked as EventBridge checks them.
+        self.events = EventLog()
         # Function name -> handler, loaded on first use; tests may wrap entries to inject faults.
         self.handlers: dict[str, Handler] = LazyHandlers(self.template.functions)
         self.state_machine_arn = ""
@@ -177,6 +180,7 @@ class LocalWorkflow:
             )
         )
         self._stack.enter_context(_serialised_start_execution())
+        self._stack.enter_context(checked_events(self.events))
         self._stack.enter_context(_lambda_service_errors_by_code())
         sandbox = Sandbox(self.options.clock) if self.options.deployed is not None else None
         self._stack.enter_context(

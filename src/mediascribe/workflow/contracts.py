@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mediascribe.delivery.events import JobStateChange
 from mediascribe.media.probe import MediaType
 
 
@@ -77,6 +78,8 @@ class FinalizeResult(Contract):
     outputs: dict[str, str]
     chunk_count: int
     audio_seconds: float | None
+    # What the state machine puts on EventBridge next.
+    event: JobStateChange
 
 
 class SkipRequest(JobStep):
@@ -86,6 +89,7 @@ class SkipRequest(JobStep):
 class SkipResult(Contract):
     status: str
     reason: str | None
+    event: JobStateChange
 
 
 class FailRequest(JobStep):
@@ -97,6 +101,7 @@ class FailRequest(JobStep):
 
 class FailResult(Contract):
     status: str
+    event: JobStateChange
 
 
 class SweepRequest(Contract):

@@ -14,6 +14,7 @@ from mediascribe.transcription.catalog import single_language
 from mediascribe.transcription.models import ChunkTranscript, Transcript
 from mediascribe.transcription.speakers import distinct_speakers
 from mediascribe.workflow.contracts import ChunkResult, FinalizeRequest, FinalizeResult
+from mediascribe.workflow.events import job_event
 from mediascribe.workflow.page import store_page
 from mediascribe.workflow.runtime import Runtime
 
@@ -60,6 +61,7 @@ def finalize(runtime: Runtime, request: FinalizeRequest) -> FinalizeResult:
         outputs=outputs,
         chunk_count=transcript.chunk_count,
         audio_seconds=transcript.audio_seconds,
+        event=job_event(runtime, completed),
     )
 
 

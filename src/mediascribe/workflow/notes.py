@@ -19,6 +19,7 @@ from botocore.config import Config
 
 from mediascribe.aws_clients import service_client
 from mediascribe.config import Settings
+from mediascribe.delivery.events import NotesStateChange, notes_state_change
 from mediascribe.delivery.notion_delivery import deliver_notes
 from mediascribe.errors import (
     ConfigurationError,
@@ -74,6 +75,8 @@ class WriteNotesRequest(JobStep):
 class WriteNotesResult(Contract):
     status: str
     reason: str | None = None
+    # What the state machine puts on EventBridge next (a rewrite through the API puts it itself).
+    event: NotesStateChange
 
 
 def write_job_notes(
@@ -100,12 +103,20 @@ def write_job_notes(
     except NotesError as exc:
         return record_notes_failure(runtime, job.id, exc.message)
     # The page first, as finalize writes its files before completing: stored notes are on the page.
-    store_page(runtime, job, notes=notes)
+    page = store_page(runtime, job, notes=notes)
     runtime.jobs.set_notes(job.id, {"status": "completed", **notes.to_dict()}, title=notes.title)
     logger.info("notes stored", extra={"model_calls": notes.model_calls, "chapters": len(notes.chapters)})
     # After the notes are stored: whatever happens to the page, it changes neither them nor the transcript.
     deliver_notes(runtime.settings, runtime.jobs, job, notes, segments)
-    return WriteNotesResult(status="completed")
+    event = notes_state_change(
+        job,
+        status="completed",
+        title=notes.title,
+        provider=runtime.settings.notes_provider,
+        outputs={"html": page},
+        reason=None,
+    )
+    return WriteNotesResult(status="completed", event=event)
 
 
 def request_notes(runtime: Runtime, job_id: str, lambda_client: Any) -> None:
@@ -155,7 +166,12 @@ def record_notes_failure(runtime: Runtime, job_id: str, reason: str) -> WriteNot
     reason = reason if len(reason) <= MAX_REASON_CHARS else reason[: MAX_REASON_CHARS - 1] + "…"
     runtime.jobs.set_notes(job_id, {"status": "failed", "reason": reason})
     logger.warning("notes failed", extra={"reason": reason})
-    return WriteNotesResult(status="failed", reason=reason)
+    job = runtime.jobs.get(job_id)
+    title, _ = runtime.jobs.notes(job_id)
+    event = notes_state_change(
+        job, status="failed", title=title, provider=runtime.settings.notes_provider, outputs={}, reason=reason
+    )
+    return WriteNotesResult(status="failed", reason=reason, event=event)
 
 
 def failure_reason(failure: NotesFailure) -> str:

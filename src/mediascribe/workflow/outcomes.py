@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from mediascribe.errors import IllegalTransitionError
 from mediascribe.workflow.contracts import FailRequest, FailResult, SkipRequest, SkipResult, SweepResult
+from mediascribe.workflow.events import job_event, publish
 from mediascribe.workflow.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def skip_reason(media_type: str) -> str:
 
 def mark_skipped(runtime: Runtime, request: SkipRequest) -> SkipResult:
     job = runtime.jobs.skip(request.job_id, skip_reason(request.media_type))
-    return SkipResult(status=str(job.status), reason=job.reason)
+    return SkipResult(status=str(job.status), reason=job.reason, event=job_event(runtime, job))
 
 
 def mark_failed(runtime: Runtime, request: FailRequest) -> FailResult:
@@ -47,7 +48,7 @@ def mark_failed(runtime: Runtime, request: FailRequest) -> FailResult:
         logger.warning("job already settled; failure not recorded", extra={"status": str(job.status)})
     else:
         logger.info("job failed", extra={"error": error})
-    return FailResult(status=str(job.status))
+    return FailResult(status=str(job.status), event=job_event(runtime, job))
 
 
 def _workflow_was_busy(runtime: Runtime, now: datetime) -> bool:
@@ -88,4 +89,6 @@ def sweep_stale_jobs(runtime: Runtime, *, now: datetime | None = None) -> SweepR
     failed = runtime.jobs.fail_stale_jobs(runtime.settings.stale_job_after_seconds)
     if failed:
         logger.warning("failed stale jobs", extra={"count": len(failed), "job_ids": failed})
+        # No state machine announces these: the sweeper does, as the workflow would have.
+        publish(runtime, [job_event(runtime, runtime.jobs.get(job_id)) for job_id in failed])
     return SweepResult(failed=failed)

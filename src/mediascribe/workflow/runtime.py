@@ -37,6 +37,15 @@ class Runtime:
     sfn: Any = field(repr=False)
     _engine: TranscriptionEngine | None = field(default=None, repr=False)
     _engine_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _events: Any = field(default=None, repr=False)
+
+    def events(self) -> Any:
+        """The EventBridge client, made on first use: only the steps that announce without the state
+        machine (the sweeper, a notes rewrite) call it."""
+        with self._engine_lock:
+            if self._events is None:
+                self._events = aws_client("events")
+            return self._events
 
     def engine(self) -> TranscriptionEngine:
         """The transcription engine, created on first use: only the chunk step pays for it."""

@@ -63,6 +63,11 @@ BEDROCK_SAR = SAR + "list_amazonbedrock.html"
 LAMBDA_SAR = SAR + "list_awslambda.html"
 KMS_SAR = SAR + "list_awskeymanagementservice.html"
 SQS_SAR = SAR + "list_amazonsqs.html"
+EVENTS_SAR = SAR + "list_amazoneventbridge.html"
+# "PutEvents: Grants permission to send custom events to Amazon EventBridge ... Resource types:
+# event-bus*" (arn:${Partition}:events:${Region}:${Account}:event-bus/${EventBusName}), and each
+# entry names its bus ("If you're using the default event bus, you can omit EventBusName").
+EVENTS_PUT = "https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html"
 FAS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html"
 # An asynchronous invocation that still fails goes to the function's dead-letter queue; "SAM will
 # automatically add appropriate permission to your Lambda function execution role to give Lambda
@@ -363,6 +368,21 @@ def _invoke(params: Mapping[str, Any], where: Where, facts: Facts) -> list[Reque
     return [Request("lambda:InvokeFunction", arn, _context(where))]
 
 
+def _put_events(params: Mapping[str, Any], where: Where, facts: Facts) -> list[Request]:
+    """One request per bus the entries name (a name or an ARN; none is the default bus)."""
+    buses = []
+    for entry in params["Entries"]:
+        bus = entry.get("EventBusName") or "default"
+        arn = (
+            bus
+            if bus.startswith("arn:")
+            else f"arn:{where.partition}:events:{where.region}:{where.account}:event-bus/{bus}"
+        )
+        if arn not in buses:
+            buses.append(arn)
+    return [Request("events:PutEvents", arn, _context(where)) for arn in buses]
+
+
 def _send_message(params: Mapping[str, Any], where: Where, facts: Facts) -> list[Request]:
     """A queue URL ends in ``/<account>/<name>``."""
     found = re.fullmatch(r"https://[^/]+/(\d{12})/([\w-]+(?:\.fifo)?)", params["QueueUrl"])
@@ -584,6 +604,14 @@ _ROWS = (
         "arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}[:${Qualifier}]",
         citations=(LAMBDA_SAR,),
         build=_invoke,
+    ),
+    Operation(
+        "events",
+        "PutEvents",
+        ("events:PutEvents",),
+        "arn:${Partition}:events:${Region}:${Account}:event-bus/${EventBusName} of each entry",
+        citations=(EVENTS_SAR, EVENTS_PUT),
+        build=_put_events,
     ),
     Operation(
         "sqs",

@@ -14,14 +14,16 @@ PROFILE_REGIONS = {"us.amazon.nova-micro-v1:0": ("us-east-1", "us-east-2", "us-w
 OPENAI_KEY = "sk-test-not-a-real-key"
 # The first deploy of the README: the defaults and an OpenAI key.
 DEFAULT = Variant("default", {"OpenAIApiKey": OPENAI_KEY})
-# Amazon Transcribe reading each chunk from the bucket, redacting PII, with keywords and no language
-# (the service identifies it among the languages it can redact).
+# Amazon Transcribe reading each chunk from the bucket, redacting PII, with keywords, identifying the
+# language among two (with no language at all it would identify among all six redactable languages,
+# one keyword entry each: more than a request takes, and refused before any chunk is sent).
 AMAZON = Variant(
-    "amazon-redaction-keywords",
+    "amazon-redaction-keywords-identification",
     {
         "TranscriptionEngine": "amazon",
         "TranscriptionRedactPii": "true",
         "TranscriptionKeywords": "Aurora,mediascribe",
+        "TranscriptionLanguage": "en,de",
     },
 )
 # Notes on Bedrock by the default model id (on demand in us-east-1), and through a US inference profile.
