@@ -1,6 +1,6 @@
-"""Other deployments a user makes, rehearsed: Amazon Transcribe as the engine, and notes on Bedrock
-(by model id and by inference profile) or OpenAI. Each runs a job to its end with the functions'
-template configuration, every call judged against its role."""
+"""Other deployments a user makes, rehearsed: Amazon Transcribe as the engine; notes on Bedrock (by
+model id and by inference profile) or OpenAI, and on a Notion page; an existing PostgreSQL. Each runs
+a job to its end with the functions' template configuration, every call judged against its role."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 
 from mediascribe.jobs import JobStatus
 from support.fake_bedrock import FakeBedrockServer
+from support.fake_notion import TOKEN as NOTION_TOKEN
+from support.fake_notion import FakeNotionServer
 from support.fake_transcribe import FakeTranscribeServer
 from support.media_factory import make_speech_like
 from support.rehearsal.drive import api, finish, submit
@@ -19,8 +21,10 @@ from support.rehearsal.variants import (
     BEDROCK_PROFILE,
     OPENAI_NOTES,
     existing_database,
+    notion_notes,
 )
 from support.speech_factory import make_speech
+from support.virtual_clock import VirtualClock
 
 
 @pytest.fixture
@@ -92,4 +96,26 @@ def test_an_existing_postgresql_in_a_vpc_is_reached_with_verified_tls(
         status, document, _ = api(rehearsal, "GET", f"/jobs/{job_id}")
     assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
     assert (status, document["status"]) == (200, JobStatus.COMPLETED)
+    assert call_log.denied() == []
+
+
+def test_notes_reach_their_notion_page_with_the_token_from_its_secret(
+    make_rehearsal_with, bedrock, call_log, tmp_path
+):
+    media = make_speech_like(tmp_path / "planning.mp3", 3.0)
+    with FakeNotionServer(clock=VirtualClock()) as notion:
+        parent = notion.share_page("Recordings")
+        with make_rehearsal_with(
+            notion_notes(parent, NOTION_TOKEN),
+            AWS_ENDPOINT_URL_BEDROCK_RUNTIME=bedrock.endpoint_url,
+            NOTION_BASE_URL=notion.base_url,
+        ) as rehearsal:
+            job_id = submit(rehearsal, media, "planning.mp3")
+            outcome = finish(rehearsal, job_id)
+            document = api(rehearsal, "GET", f"/jobs/{job_id}")[1]
+        pages = notion.pages()
+    assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
+    assert document["notes"]["status"] == "completed"
+    assert document["notion"]["status"] == "delivered", document["notion"]
+    assert len(pages) == 1
     assert call_log.denied() == []

@@ -52,3 +52,19 @@ def existing_database(port: int) -> Variant:
         },
         secrets={"DatabaseSecretArn": login},
     )
+
+
+def notion_notes(parent_page_id: str, token: str) -> Variant:
+    """Bedrock notes, each also a Notion page under the parent its integration was shared with; the
+    integration's token is a secret the user made before deploying."""
+    return Variant(
+        "notion-notes",
+        {
+            "OpenAIApiKey": OPENAI_KEY,
+            "NotesProvider": "bedrock",
+            "NotionParentPageId": parent_page_id,
+            # Replaced by the ARN of the secret created from ``secrets`` before the stack is made.
+            "NotionTokenSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:notion-AbCdEf",
+        },
+        secrets={"NotionTokenSecretArn": token},
+    )
