@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from support.notes_scripts import NotesScript, Turn, count_tokens
 from mediascribe.local.service_model import ErrorAnswer, error_answer, refusal, service_model, validate
+from support.notes_scripts import NotesScript, Turn, count_tokens
 
 
 @dataclass(frozen=True)
