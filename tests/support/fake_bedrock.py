@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.parse
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from mediascribe.local.service_model import ErrorAnswer, error_answer, refusal, service_model, validate
+from support.http_stand_in import HttpStandIn
 from support.notes_scripts import NotesScript, Turn, count_tokens
 
 
@@ -66,7 +66,9 @@ _GEOGRAPHY_REGIONS = {
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/bedrock/aws4_request")
 
 
-class FakeBedrockServer:
+class FakeBedrockServer(HttpStandIn):
+    thread_name = "fake-bedrock"
+
     def __init__(
         self,
         script: NotesScript | None = None,
@@ -77,31 +79,14 @@ class FakeBedrockServer:
         self.script = script or NotesScript()
         self.models = dict(MODELS if models is None else models)
         self.denied = denied
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
-    def __enter__(self) -> FakeBedrockServer:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-bedrock", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     @property
     def endpoint_url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.url
 
     # -- answering --------------------------------------------------------------------------------
 

@@ -28,9 +28,10 @@ import urllib.parse
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from support.http_stand_in import HttpStandIn
 from support.virtual_clock import SYSTEM_CLOCK, Clock
 
 TOKEN = "ntn_test_not_a_real_token"
@@ -103,8 +104,10 @@ class Recorded:
     status: int
 
 
-class FakeNotionServer:
+class FakeNotionServer(HttpStandIn):
     """The API for one integration (``token``); ``share_page``/``add_database`` give it access."""
+
+    thread_name = "fake-notion"
 
     def __init__(self, *, token: str = TOKEN, clock: Clock = SYSTEM_CLOCK) -> None:
         self.token = token
@@ -116,31 +119,14 @@ class FakeNotionServer:
         self._allowance = BURST
         self._last_refill: float | None = None
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
-    def __enter__(self) -> FakeNotionServer:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-notion", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     @property
     def base_url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.url
 
     # -- the workspace ------------------------------------------------------------------------------
 
