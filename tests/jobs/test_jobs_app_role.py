@@ -160,11 +160,12 @@ def test_every_run_sets_the_current_password_and_grants_once(
     assert by_table == {
         "assets": rows,
         "assets_processing_jobs": rows,
+        "event_deliveries": rows,
         "notes_requests": rows,
         "schema_migrations": {"SELECT"},
         "transcript_segments": rows,
     }
-    assert len(grants) == 17
+    assert len(grants) == 21
 
 
 def test_tables_added_by_later_migrations_are_granted_too(

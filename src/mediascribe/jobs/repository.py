@@ -171,6 +171,11 @@ class JobRepository:
     def __init__(self, executor: Executor) -> None:
         self._db = executor
 
+    @property
+    def executor(self) -> Executor:
+        """The executor the repository runs on, for the tables kept beside the jobs (deliveries)."""
+        return self._db
+
     # --- creation and reads -------------------------------------------------------------------
 
     def create_job(self, job_id: str, source: SourceObject, original_filename: str) -> tuple[Job, bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mediascribe.ids import validate_job_id
+from mediascribe.jobs.deliveries import DeliveryRepository
 from mediascribe.jobs.models import Job, JobStatus
 from mediascribe.jobs.repository import JobRepository
 
@@ -67,4 +68,7 @@ def job_status_document(
             document["cause"] = job.cause
     elif job.status is JobStatus.SKIPPED:
         document["reason"] = job.reason
+    deliveries = DeliveryRepository(repository.executor).of_job(job.id)
+    if deliveries:
+        document["deliveries"] = [delivery.to_document() for delivery in deliveries]
     return document
