@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from mediascribe.local.moto_patches import retry_waits_on
 from support.fake_openai import FakeTranscriptionServer
 from support.hardening import DUMMY_API_KEY, text_unless_silent
 from support.media_library import MediaLibrary
@@ -31,7 +32,7 @@ def fake_api(test_api_key: str) -> Iterator[FakeTranscriptionServer]:
 
 
 @pytest.fixture
-def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+def retry_waits() -> Iterator[list[float]]:
     """The waits the state machine's Retry rules asked for, each actually slept for 1% of its length.
 
     The ASL's intervals (seconds, doubling, full jitter) are what production uses; the test keeps
@@ -39,13 +40,11 @@ def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """
     import time
 
-    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-
     waits: list[float] = []
 
     def sleep(seconds: float) -> None:
         waits.append(seconds)
         time.sleep(seconds / 100)
 
-    monkeypatch.setattr(retrier_decl, "time", types.SimpleNamespace(sleep=sleep))
-    return waits
+    with retry_waits_on(types.SimpleNamespace(sleep=sleep)):
+        yield waits

@@ -11,14 +11,13 @@ environment (``settings_for``), and, where a ``Sandbox`` is given, under the fun
 sandbox's clock measures it: an invocation that runs past it fails with Lambda's ``Sandbox.Timedout``
 and is cut off at its next AWS call, as Lambda freezes a timed-out sandbox.
 
-This depends on a private moto method; ``check_moto_compatibility`` fails loudly if it changes.
+The method is replaced in ``moto_patches``, which checks first that moto still calls it as expected.
 """
 
 from __future__ import annotations
 
 import contextvars
 import importlib.util
-import inspect
 import json
 import threading
 import time
@@ -32,6 +31,7 @@ from typing import Any, Protocol
 
 from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError
+from mediascribe.local.moto_patches import lambda_invocations_routed
 from mediascribe.local.template import FunctionSpec
 from mediascribe.observability import invocation_settings
 
@@ -87,22 +87,6 @@ class LocalLambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self.timeout_seconds - (self.clock.monotonic() - self._started)) * 1000))
-
-
-def check_moto_compatibility() -> None:
-    """Fail with a clear message when moto's private invoke path no longer looks as expected."""
-    from moto.awslambda.models import LambdaFunction
-
-    invoke_lambda = getattr(LambdaFunction, "_invoke_lambda", None)
-    if invoke_lambda is None:
-        raise ConfigurationError("moto.awslambda.models.LambdaFunction._invoke_lambda no longer exists")
-    parameters = list(inspect.signature(invoke_lambda).parameters)
-    if parameters != ["self", "event"]:
-        raise ConfigurationError(f"LambdaFunction._invoke_lambda signature changed: {parameters}")
-    invoke_source = inspect.getsource(LambdaFunction.invoke)
-    for expected in ("self._invoke_lambda(event=", "x-amz-function-error"):
-        if expected not in invoke_source:
-            raise ConfigurationError(f"LambdaFunction.invoke no longer contains {expected!r}")
 
 
 def load_handler(spec: FunctionSpec) -> Handler:
@@ -232,12 +216,8 @@ def route_invocations(
 ) -> Iterator[None]:
     """Patch moto so invoking function ``name`` calls ``handlers[name](event, context)`` with the
     settings of that function (``settings_for(name)``), under its Timeout when ``sandbox`` is given."""
-    check_moto_compatibility()
-    from moto.awslambda.models import LambdaFunction
 
-    original = LambdaFunction._invoke_lambda
-
-    def invoke_in_process(self: Any, event: Any = None) -> tuple[str, bool, str]:
+    def invoke_in_process(self: Any, event: Any) -> tuple[str, bool, str]:
         try:
             handler = handlers[self.function_name]
         except KeyError:
@@ -280,8 +260,5 @@ def route_invocations(
         )
         return json.dumps(result), False, ""
 
-    LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign]
-    try:
+    with lambda_invocations_routed(invoke_in_process):
         yield
-    finally:
-        LambdaFunction._invoke_lambda = original  # type: ignore[method-assign]

@@ -32,10 +32,8 @@ from typing import Any, Protocol
 from aws_lambda_powertools.utilities.parameters import clear_caches as clear_parameter_caches
 
 from mediascribe.config import Settings
-from mediascribe.errors import ConfigurationError
 from mediascribe.jobs.connect import clear_executor_cache, migrate
 from mediascribe.local.aws_access import real_services
-from mediascribe.local.deferred_imports import defer_moto_batch
 from mediascribe.local.definition import substitute
 from mediascribe.local.events import EventLog, checked_events
 from mediascribe.local.lambda_bridge import (
@@ -45,6 +43,11 @@ from mediascribe.local.lambda_bridge import (
     LazyHandlers,
     Sandbox,
     route_invocations,
+)
+from mediascribe.local.moto_patches import (
+    defer_moto_batch,
+    lambda_service_errors_by_code,
+    serialised_start_execution,
 )
 from mediascribe.local.template import TemplateSpec
 from mediascribe.observability import reset_container
@@ -179,9 +182,9 @@ class LocalWorkflow:
                 }
             )
         )
-        self._stack.enter_context(_serialised_start_execution())
+        self._stack.enter_context(serialised_start_execution())
         self._stack.enter_context(checked_events(self.events))
-        self._stack.enter_context(_lambda_service_errors_by_code())
+        self._stack.enter_context(lambda_service_errors_by_code())
         sandbox = Sandbox(self.options.clock) if self.options.deployed is not None else None
         self._stack.enter_context(
             route_invocations(self.handlers, self.invocations, self.settings_for, sandbox)
@@ -440,67 +443,6 @@ def _environment(values: Mapping[str, str | None]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-@contextmanager
-def _serialised_start_execution() -> Iterator[None]:
-    """Make moto's StartExecution atomic, as the real service is.
-
-    moto checks for an existing execution name and then appends the new one without a lock, so
-    concurrent duplicate deliveries could start two executions locally where AWS would start one.
-    """
-    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
-
-    original = StepFunctionsParserBackend.start_execution
-    if not callable(original):
-        raise ConfigurationError("moto's StepFunctionsParserBackend.start_execution is missing")
-    lock = threading.Lock()
-
-    def start_execution(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(self, *args, **kwargs)
-
-    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        StepFunctionsParserBackend.start_execution = original  # type: ignore[method-assign]
-
-
-@contextmanager
-def _lambda_service_errors_by_code() -> Iterator[None]:
-    """Name an error of the Lambda service itself ``Lambda.<Code>`` in a Lambda task, as AWS does.
-
-    When Invoke is refused (a throttle, ``TooManyRequestsException``), Step Functions reports
-    ``Lambda.TooManyRequestsException`` for a task whose resource is the function's ARN, and Retry
-    blocks match that name. moto's interpreter does so only for the ``lambda:invoke`` integration and
-    calls it ``Exception`` here, which no Retry of ours names.
-    """
-    from botocore.exceptions import ClientError
-    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import (
-        StateTaskLambda,
-    )
-
-    original = StateTaskLambda._from_error
-
-    def from_error(self: Any, env: Any, ex: Exception) -> Any:
-        event: Any = original(self, env, ex)
-        if isinstance(ex, ClientError):
-            name = f"Lambda.{ex.response['Error']['Code']}"
-            event.error_name = CustomErrorName(name)
-            details: dict[str, Any] | None = (event.event_details or {}).get(
-                "lambdaFunctionFailedEventDetails"
-            )
-            if details is not None:
-                details["error"] = name
-        return event
-
-    StateTaskLambda._from_error = from_error  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        StateTaskLambda._from_error = original  # type: ignore[method-assign]
 
 
 def _placeholder_zip() -> bytes:

@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-
 import mediascribe.jobs.data_api as data_api_module
 from mediascribe.config import Settings
+from mediascribe.local.moto_patches import retry_waits_on
 from mediascribe.local.workflow import FunctionConfig, LocalOptions, LocalWorkflow
 from mediascribe.media.binaries import resolve_binaries
 from support.iam.policy import Request
@@ -252,7 +251,8 @@ def rehearse(
     )
     with ExitStack() as stack:
         # Waits of the code under test and of the state machine's Retry pass on the shared clock.
-        stack.enter_context(clock.installed(data_api_module, retrier_decl))
+        stack.enter_context(clock.installed(data_api_module))
+        stack.enter_context(retry_waits_on(clock))
         cloudformation = stack.enter_context(response_endpoint())
         workflow = stack.enter_context(LocalWorkflow(TEMPLATE, options))
         judge = shape.judge(log)
