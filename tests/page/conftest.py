@@ -24,8 +24,11 @@ SPOKEN = (
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module. Playwright's sync API keeps an event loop running in this thread
+    while it is open, in which no later ``asyncio.run`` of the session could start: it is closed with
+    the module that used it."""
     with chromium() as launched:
         yield launched
 
