@@ -21,6 +21,8 @@ def finished_chunk(
     reported_seconds: float | None,
     offset_seconds: float,
     speech_seconds: float | None,
+    requests: int,
+    sent_seconds: float,
 ) -> ChunkTranscript:
     """The chunk's transcript, logged once with what an operator looks for (never the text itself).
 
@@ -34,6 +36,8 @@ def finished_chunk(
             "engine": engine_name,
             "chars": len(text),
             "speech_seconds": speech_seconds,
+            "requests": requests,
+            "sent_seconds": sent_seconds,
         },
     )
     return ChunkTranscript(
@@ -45,4 +49,6 @@ def finished_chunk(
         engine=engine_name,
         model=model,
         speech_seconds=speech_seconds,
+        requests=requests,
+        sent_seconds=sent_seconds,
     )

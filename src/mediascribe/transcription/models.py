@@ -90,7 +90,9 @@ class ChunkTranscript:
     """One chunk's transcript; segment times are relative to the chunk's own start.
 
     ``speech_seconds`` is how much of the chunk a voice-activity detector found to be speech (``None``
-    when the chunk was not analysed).
+    when the chunk was not analysed). ``requests`` and ``sent_seconds`` are the engine requests the
+    chunk took and the audio they carried, what the engine bills (``None`` in results stored before
+    they were counted).
     """
 
     index: int
@@ -101,6 +103,8 @@ class ChunkTranscript:
     engine: str
     model: str
     speech_seconds: float | None = None
+    requests: int | None = None
+    sent_seconds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,12 +116,16 @@ class ChunkTranscript:
             "engine": self.engine,
             "model": self.model,
             "speech_seconds": self.speech_seconds,
+            "requests": self.requests,
+            "sent_seconds": self.sent_seconds,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ChunkTranscript:
         duration = data.get("duration_seconds")
         speech = data.get("speech_seconds")
+        requests = data.get("requests")
+        sent = data.get("sent_seconds")
         return cls(
             index=int(data["index"]),
             text=str(data["text"]),
@@ -127,6 +135,8 @@ class ChunkTranscript:
             engine=str(data["engine"]),
             model=str(data["model"]),
             speech_seconds=None if speech is None else float(speech),
+            requests=None if requests is None else int(requests),
+            sent_seconds=None if sent is None else float(sent),
         )
 
 

@@ -18,7 +18,14 @@ from mediascribe.transcription.chunk_result import finished_chunk
 from mediascribe.transcription.cues import shape_cues
 from mediascribe.transcription.engine import TranscriptionEngine
 from mediascribe.transcription.models import ChunkTranscript, EngineResult, Segment
-from mediascribe.transcription.speech import SpeechRegion, cut_audio, detect_speech, speech_seconds
+from mediascribe.transcription.speech import (
+    Cut,
+    SpeechRegion,
+    cut_pieces,
+    detect_speech,
+    piece_suffix,
+    speech_seconds,
+)
 from mediascribe.transcription.timing import Piece, on_speech, plan_pieces, segments_from_text
 
 T = TypeVar("T")
@@ -56,7 +63,7 @@ class SpeechTiming:
     ffmpeg: str
     engine_timestamps: bool
     max_piece_seconds: float = 30.0
-    max_concurrent_pieces: int = 4
+    max_concurrent_pieces: int = 8
 
 
 def speech_timing(settings: Settings) -> SpeechTiming:
@@ -92,10 +99,11 @@ async def transcribe_chunk(
     if timing is None:
         result = await engine.transcribe_file(Path(path))
         text, segments, speech = result.text.strip(), result.segments, None
+        sent = Sent(1, _whole_seconds(duration_seconds, result))
     else:
         regions = await asyncio.to_thread(detect_speech, Path(path), timing.ffmpeg)
         speech = speech_seconds(regions)
-        text, segments, result = await _timed_transcription(
+        text, segments, result, sent = await _timed_transcription(
             engine, Path(path), regions, timing, duration_seconds
         )
     return finished_chunk(
@@ -108,7 +116,24 @@ async def transcribe_chunk(
         reported_seconds=result.duration_seconds if result is not None else None,
         offset_seconds=offset_seconds,
         speech_seconds=speech,
+        requests=sent.requests,
+        sent_seconds=sent.seconds,
     )
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The engine requests a chunk took and the seconds of audio they carried."""
+
+    requests: int
+    seconds: float
+
+
+def _whole_seconds(duration: float | None, result: EngineResult) -> float:
+    """The length of a chunk sent whole: the media step's measurement, else the engine's figure."""
+    if duration is not None:
+        return duration
+    return result.duration_seconds or 0.0
 
 
 async def _timed_transcription(
@@ -117,52 +142,84 @@ async def _timed_transcription(
     regions: Sequence[SpeechRegion],
     timing: SpeechTiming,
     duration: float | None,
-) -> tuple[str, tuple[Segment, ...], EngineResult | None]:
-    """Text, cue-shaped segments on the speech, and the engine's whole-chunk result if it had one."""
+) -> tuple[str, tuple[Segment, ...], EngineResult | None, Sent]:
+    """Text, cue-shaped segments on the speech, the engine's whole-chunk result if it had one, and
+    what was sent."""
     if not regions:
-        return "", (), None
+        return "", (), None, Sent(0, 0.0)
     if timing.engine_timestamps:
         result = await engine.transcribe_file(path)
         segments = list(result.segments)
         if not segments and result.text.strip():
             segments = segments_from_text(result.text, regions)
         cues = on_speech(shape_cues(on_speech(segments, regions)), regions)
-        return " ".join(cue.text for cue in cues), tuple(cues), result
+        sent = Sent(1, _whole_seconds(duration, result))
+        return " ".join(cue.text for cue in cues), tuple(cues), result, sent
     end = duration if duration is not None else regions[-1].end
     pieces = plan_pieces(regions, end, max_seconds=timing.max_piece_seconds)
-    segments = await _transcribe_pieces(engine, path, pieces, timing, end)
+    segments, sent = await _transcribe_pieces(engine, path, pieces, timing, end)
     cues = on_speech(shape_cues(segments), regions)
-    return " ".join(cue.text for cue in cues), tuple(cues), None
+    return " ".join(cue.text for cue in cues), tuple(cues), None, sent
 
 
 async def _transcribe_pieces(
     engine: TranscriptionEngine, path: Path, pieces: Sequence[Piece], timing: SpeechTiming, duration: float
-) -> list[Segment]:
+) -> tuple[list[Segment], Sent]:
     """Each piece as its own request (bounded concurrency), its text spread over its regions.
 
-    A piece is cut into a folder of its own under the chunk's file name, so every request looks like
-    the chunk it came from; a single piece that leaves out less than ``WHOLE_CHUNK_SLACK_SECONDS``
-    of the chunk is sent as the chunk file itself (cutting would save too little to pay for it).
+    All pieces are cut first, in one ffmpeg pass, each into a folder of its own under the chunk's
+    file stem, so every request looks like the chunk it came from; a single piece that leaves out
+    less than ``WHOLE_CHUNK_SLACK_SECONDS`` of the chunk is sent as the chunk file itself (cutting
+    would save too little to pay for it).
     """
     semaphore = asyncio.Semaphore(timing.max_concurrent_pieces)
+    whole = sends_whole(pieces, duration)
 
-    async def one(number: int, piece: Piece, folder: Path) -> list[Segment]:
+    async def one(piece: Piece, audio: Path) -> list[Segment]:
         async with semaphore:
-            if len(pieces) == 1 and duration - (piece.end - piece.start) < WHOLE_CHUNK_SLACK_SECONDS:
-                result = await engine.transcribe_file(path)
-            else:
-                target = folder / f"piece-{number:04d}" / path.name
-                target.parent.mkdir()
-                await asyncio.to_thread(cut_audio, path, piece.start, piece.end, target, timing.ffmpeg)
-                result = await engine.transcribe_file(target)
-                target.unlink()
+            result = await engine.transcribe_file(audio)
         relative = [SpeechRegion(r.start - piece.start, r.end - piece.start) for r in piece.regions]
         return segments_from_text(result.text, relative, offset=piece.start)
 
     with tempfile.TemporaryDirectory(prefix="pieces-", dir=path.parent) as folder:
-        tasks = [one(number, piece, Path(folder)) for number, piece in enumerate(pieces)]
-        results = await _first_failure_raised(tasks)
-    return [segment for segments in results for segment in segments]
+        files = [path] if whole else _piece_files(path, pieces, Path(folder))
+        if not whole:
+            cuts = [Cut(piece.start, piece.end, file) for piece, file in zip(pieces, files, strict=True)]
+            await asyncio.to_thread(cut_pieces, path, cuts, timing.ffmpeg)
+        results = await _first_failure_raised(
+            [one(piece, file) for piece, file in zip(pieces, files, strict=True)]
+        )
+    return [segment for segments in results for segment in segments], _pieces_sent(pieces, duration)
+
+
+def sends_whole(pieces: Sequence[Piece], duration: float) -> bool:
+    """A single piece that leaves out less than ``WHOLE_CHUNK_SLACK_SECONDS`` is the chunk itself."""
+    return len(pieces) == 1 and duration - (pieces[0].end - pieces[0].start) < WHOLE_CHUNK_SLACK_SECONDS
+
+
+def _pieces_sent(pieces: Sequence[Piece], duration: float) -> Sent:
+    seconds = duration if sends_whole(pieces, duration) else sum(p.end - p.start for p in pieces)
+    return Sent(len(pieces), round(seconds, 3))
+
+
+def planned_sent(regions: Sequence[SpeechRegion], duration: float, timing: SpeechTiming) -> Sent:
+    """What the chunk step sends for a chunk of ``duration`` with these speech regions: nothing
+    without speech, the whole chunk to an engine that keeps its own times, else its pieces."""
+    if not regions:
+        return Sent(0, 0.0)
+    if timing.engine_timestamps:
+        return Sent(1, duration)
+    return _pieces_sent(plan_pieces(regions, duration, max_seconds=timing.max_piece_seconds), duration)
+
+
+def _piece_files(path: Path, pieces: Sequence[Piece], folder: Path) -> list[Path]:
+    """Where each piece is cut to: ``<folder>/piece-<n>/<chunk stem><suffix>``."""
+    files = []
+    for number, piece in enumerate(pieces):
+        target = folder / f"piece-{number:04d}" / (path.stem + piece_suffix(piece.end - piece.start))
+        target.parent.mkdir()
+        files.append(target)
+    return files
 
 
 async def transcribe_chunks(

@@ -35,4 +35,6 @@ async def transcribe_stored_chunk(
         reported_seconds=result.duration_seconds,
         offset_seconds=offset_seconds,
         speech_seconds=speech,
+        requests=1,
+        sent_seconds=duration_seconds if duration_seconds is not None else result.duration_seconds or 0.0,
     )
