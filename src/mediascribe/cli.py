@@ -167,11 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_api_argument(notes, required=False)
     notes.set_defaults(run=run_notes)
 
+    from mediascribe.estimate_cli import add_estimate_command
     from mediascribe.local.open_cli import add_open_command
     from mediascribe.local.search_cli import add_search_commands
 
     add_search_commands(commands, _add_api_argument)
     add_open_command(commands, _add_api_argument)
+    add_estimate_command(commands)
     return parser
 
 

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from mediascribe.costs import counted_quantities, usage_document
 from mediascribe.errors import ChunkVerificationError
 from mediascribe.storage import JobKeys
 from mediascribe.transcription.assembly import assemble_transcript
@@ -36,7 +37,8 @@ def finalize(runtime: Runtime, request: FinalizeRequest) -> FinalizeResult:
     keys = runtime.store.job_keys(job_id)
     job = runtime.jobs.get(job_id)
     indexes = _chunk_indexes(request.results, job.chunks_total)
-    transcript = assemble_transcript(distinct_speakers(_read_results(runtime, keys, indexes)))
+    chunks = distinct_speakers(_read_results(runtime, keys, indexes))
+    transcript = assemble_transcript(chunks)
     outputs = {
         fmt: runtime.store.put_text(keys, keys.transcript(fmt), render(transcript), content_type)
         for fmt, (render, content_type) in _RENDERERS.items()
@@ -51,6 +53,7 @@ def finalize(runtime: Runtime, request: FinalizeRequest) -> FinalizeResult:
         "speech_seconds": transcript.speech_seconds,
         "speakers": len(transcript.speakers),
         "characters": len(transcript.text),
+        "usage": usage_document(counted_quantities(chunks, transcript.audio_seconds)),
     }
     # Before completing: a completed job is always searchable, and a retry rewrites the same rows.
     runtime.jobs.store_segments(job_id, transcript.segments, single_language(runtime.settings))
