@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
 from support.media_factory import ffprobe_path
 from support.notes_scripts import NotesScript, Turn, count_tokens
@@ -278,7 +278,7 @@ class FakeTranscriptionServer:
     def base_url(self) -> str:
         if self._httpd is None:
             raise RuntimeError("server not started")
-        host, port = self._httpd.server_address[:2]
+        host, port = cast(tuple[str, int], self._httpd.server_address[:2])
         return f"http://{host}:{port}/v1"
 
     # -- scripting and inspection ------------------------------------------------------------------

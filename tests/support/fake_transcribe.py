@@ -403,7 +403,8 @@ def _decode(path: Path) -> np.ndarray:
     from faster_whisper import decode_audio
 
     try:
-        return decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+        samples: np.ndarray = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+        return samples
     except Exception as exc:
         raise bad_request("Amazon Transcribe couldn't decode the audio.", "invalidAudio") from exc
 

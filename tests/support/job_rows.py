@@ -6,9 +6,10 @@ from mediascribe.jobs.database import Database
 
 
 def job_count(database: Database) -> int:
-    return database.run(
+    count: int = database.run(
         lambda transaction: transaction.execute("SELECT count(*) AS n FROM assets_processing_jobs")[0]["n"]
     )
+    return count
 
 
 def public_tables(dsn: str) -> list[str]:

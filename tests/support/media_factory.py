@@ -12,6 +12,7 @@ import random
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mediascribe.config import Settings
 from mediascribe.media.binaries import resolve_binaries
@@ -173,10 +174,11 @@ def make_truncated(source: Path, path: Path, *, keep: float = 0.5) -> Path:
     return path
 
 
-def describe(path: Path) -> dict:
+def describe(path: Path) -> dict[str, Any]:
     """ffprobe's format and streams JSON, for asserting on what a step produced."""
     argv = [ffprobe_path(), "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)]
-    return json.loads(subprocess.run(argv, check=True, capture_output=True).stdout)
+    described: dict[str, Any] = json.loads(subprocess.run(argv, check=True, capture_output=True).stdout)
+    return described
 
 
 def duration_of(path: Path) -> float:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from support import media_factory
 
@@ -27,7 +28,7 @@ class MediaLibrary:
             self._made[name] = build(folder / name)
         return self._made[name]
 
-    def tone(self, seconds: float, fmt: str = "mp3", **options: object) -> Path:
+    def tone(self, seconds: float, fmt: str = "mp3", **options: Any) -> Path:
         label = "-".join(f"{k}{v}" for k, v in sorted(options.items())).replace(" ", "")
         name = f"tone-{seconds}s{('-' + label) if label else ''}.{fmt}"
         return self.get(name, lambda path: media_factory.make_audio(path, seconds, fmt=fmt, **options))

@@ -115,7 +115,7 @@ def default_notes(user: str) -> dict[str, Any]:
     words = " ".join(text for _, _, text in lines).split()
     picks = sorted({lines[0][0], lines[len(lines) // 2][0], lines[-1][0]})
     chapters = [{"title": _title_of(lines, n), "start_line": n} for n in picks]
-    actions = []
+    actions: list[dict[str, Any]] = []
     for _, _, text in lines:
         for match in _OWNER.finditer(text):
             if len(actions) < 5:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
+from typing import cast
 
 from botocore.auth import S3SigV4PostAuth
 from botocore.awsrequest import AWSRequest
@@ -81,7 +82,8 @@ def _parse_form(content_type: str, body: bytes) -> tuple[dict[str, str], bytes]:
     fields: dict[str, str] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
+        # Decoded, a part's payload is its bytes.
+        payload = cast(bytes | None, part.get_payload(decode=True)) or b""
         if name == "file":
             return fields, payload
         fields[str(name).lower()] = payload.decode("utf-8")

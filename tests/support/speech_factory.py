@@ -127,7 +127,7 @@ def _gaps(gap_seconds: float | Sequence[float], count: int) -> list[float]:
     return gaps
 
 
-def _synthesise(line: Line, words_per_minute: int) -> array:
+def _synthesise(line: Line, words_per_minute: int) -> array[int]:
     """espeak-ng's 16-bit mono samples for one line."""
     espeak = shutil.which("espeak-ng")
     if espeak is None:
@@ -147,7 +147,7 @@ def _synthesise(line: Line, words_per_minute: int) -> array:
     return samples
 
 
-def _trimmed(samples: array) -> array:
+def _trimmed(samples: array[int]) -> array[int]:
     """The samples from the first to the last voiced one: the line's measured extent."""
     voiced = [i for i, value in enumerate(samples) if abs(value) > _VOICED_AMPLITUDE]
     if not voiced:
@@ -155,11 +155,11 @@ def _trimmed(samples: array) -> array:
     return samples[voiced[0] : voiced[-1] + 1]
 
 
-def _silence(seconds: float) -> array:
+def _silence(seconds: float) -> array[int]:
     return array("h", bytes(2 * round(seconds * SAMPLE_RATE)))
 
 
-def _encode(samples: array, path: Path, fmt: str | None, noise_amplitude: float) -> None:
+def _encode(samples: array[int], path: Path, fmt: str | None, noise_amplitude: float) -> None:
     """Write the samples as a wav, then let ffmpeg mix in noise and encode to the wanted container."""
     muxer, codec = AUDIO_FORMATS[fmt or path.suffix.lstrip(".").lower()]
     with tempfile.TemporaryDirectory(prefix="speech-") as tmp:

@@ -11,7 +11,7 @@ parameters unless given (``Rendered.of(template, **{"AWS::Region": "eu-west-1"})
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +62,8 @@ class Rendered:
         merged = dict(self.template["Globals"]["Function"]["Environment"]["Variables"])
         own = self.template["Resources"][function]["Properties"].get("Environment", {})
         merged.update(own.get("Variables", {}))
-        return self.value(merged)
+        resolved: dict[str, Any] = self.value(merged)
+        return resolved
 
     def failed_rules(self) -> list[str]:
         """The AssertDescription of every rule these parameters break."""
@@ -132,7 +133,7 @@ class Rendered:
         return self.value(when_true if self.condition(condition) else when_false)
 
 
-_FUNCTIONS = {
+_FUNCTIONS: dict[str, Callable[[Rendered, Any], Any]] = {
     "Ref": lambda r, a: r._ref(a),
     "Condition": lambda r, a: r.condition(a),
     "Fn::If": lambda r, a: r._if(a),

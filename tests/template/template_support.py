@@ -50,7 +50,8 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     template, problems = decode_str(path.read_text(encoding="utf-8"))
     if problems:
         raise ValueError(f"{path} does not parse: {[str(p) for p in problems]}")
-    return template
+    loaded: dict[str, Any] = template
+    return loaded
 
 
 def resources_of_type(template: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

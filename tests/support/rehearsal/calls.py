@@ -218,7 +218,7 @@ def judged_calls(judge: Judge) -> Iterator[None]:
     def submit(self: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         return original_submit(self, contextvars.copy_context().run, fn, *args, **kwargs)
 
-    ThreadPoolExecutor.submit = submit  # type: ignore[method-assign]
+    ThreadPoolExecutor.submit = submit  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:

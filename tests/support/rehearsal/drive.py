@@ -16,7 +16,7 @@ ALICE = f"arn:aws:iam::{ACCOUNT}:user/tester"
 
 def api(
     rehearsal: Rehearsal, method: str, path: str, body: object = None, **query: str
-) -> tuple[int, Any, dict]:
+) -> tuple[int, Any, dict[str, str]]:
     """One API request as API Gateway hands it to the function: (status, body, headers)."""
     encoded = b"" if body is None else json.dumps(body).encode()
     event = proxy_event(method, path, query, {"Content-Type": "application/json"}, encoded, ALICE)

@@ -272,7 +272,8 @@ _BY_REF = {"AWS::Lambda::Function", "AWS::IAM::Role"}
 
 def expand(parameters: Mapping[str, str]) -> dict[str, Any]:
     """The SAM-expanded template for ``parameters``, expanded once per parameter set in a session."""
-    return json.loads(_expanded(tuple(sorted(parameters.items()))))
+    expanded: dict[str, Any] = json.loads(_expanded(tuple(sorted(parameters.items()))))
+    return expanded
 
 
 @cache
