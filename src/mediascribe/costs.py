@@ -85,9 +85,9 @@ NOTES_OUTPUT_TOKENS = 1500
 # Transcript text per second of speech (about 150 words a minute of 5.5 characters with a space).
 CHARACTERS_PER_SPEECH_SECOND = 16.0
 
-# MemorySize of each step's function in template.yaml (a test holds them to the template).
+# MemorySize of each step's function in template.yaml, or its Globals (a test holds them to it).
 MEMORY_MB: dict[str, int] = {
-    "StartJobFunction": 1024,
+    "StartJobFunction": 256,
     "ProbeMediaFunction": 1024,
     "PrepareAudioFunction": 3008,
     "TranscribeChunkFunction": 512,
