@@ -87,6 +87,12 @@ class Settings:
     notes_function_name: str | None = None
     # The EventBridge bus the terminal changes of jobs and notes are put on (the sweeper's, API notes').
     event_bus_name: str = "default"
+    # The webhook sender: the receiver, the queue it retries through, and the signing secret - the
+    # Secrets Manager secret WEBHOOK_SECRET_ARN in AWS, WEBHOOK_SECRET locally (docs/integrations.md).
+    webhook_url: str | None = None
+    webhook_queue_url: str | None = None
+    webhook_secret_arn: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
     # A Notion page per job's notes, under one page or in one database (see docs/integrations.md).
     # The token: NOTION_TOKEN locally, the Secrets Manager secret NOTION_TOKEN_SECRET in AWS.
     notion_parent_page_id: str | None = None

@@ -29,6 +29,11 @@ DATA_API_ACTIONS = {
     "rds-data:CommitTransaction",
     "rds-data:RollbackTransaction",
 }
+# Every function exists: the webhook sender only with a webhook.
+WEBHOOK = {
+    "WebhookUrl": "https://hooks.example.com/in",
+    "WebhookSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hook-AbCdEf",
+}
 
 
 def statements(rendered: Rendered, policy: str) -> list[dict[str, Any]]:
@@ -81,7 +86,7 @@ def test_the_clusters_network_is_isolated(template: dict[str, Any]) -> None:
 
 
 def test_functions_stay_outside_any_vpc_and_use_the_data_api(template: dict[str, Any]) -> None:
-    rendered = Rendered.of(template)
+    rendered = Rendered.of(template, **WEBHOOK)
     for name in functions(template):
         assert "VpcConfig" not in rendered.properties(name), name
         environment = rendered.environment(name)
@@ -229,9 +234,10 @@ def test_an_existing_database_in_a_vpc_places_every_function_there(template: dic
         VpcSubnetIds="subnet-1,subnet-2",
         VpcSecurityGroupIds="sg-1",
         **OPENAI_KEY,
+        **WEBHOOK,
     )
     assert rendered.failed_rules() == []
-    without = Rendered.of(template, DatabaseSecretArn=JSON_SECRET)
+    without = Rendered.of(template, DatabaseSecretArn=JSON_SECRET, **WEBHOOK)
     for name in functions(template):
         vpc = rendered.properties(name)["VpcConfig"]
         assert vpc == {"SubnetIds": ["subnet-1", "subnet-2"], "SecurityGroupIds": ["sg-1"]}, name

@@ -29,6 +29,7 @@ CONTRACT = {
     "SweepStaleJobsFunction": "sweep_stale_jobs",
     "WriteNotesFunction": "write_notes",
     "MigrateDatabaseFunction": "migrate_database",
+    "DeliverWebhookFunction": "deliver_webhook",
 }
 MEDIA_FUNCTIONS = {"ProbeMediaFunction", "PrepareAudioFunction"}
 FAKE_ARNS = {

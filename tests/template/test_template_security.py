@@ -70,9 +70,16 @@ EXPECTED_ACCESS: dict[str, set[str]] = {
         "ReadNotionToken",
     },
     "MigrateDatabaseFunction": {"db", "MasterSecretReadPolicy"},
+    # With WebhookUrl: its queue's messages and its signing secret.
+    "DeliverWebhookFunction": {"db", "ConsumeWebhookQueue", "ReadWebhookSecret", "DecryptWebhookSecret"},
 }
 
-SECRET_PARAMETERS = ("DatabaseSecretArn", "OpenAIApiKeySecretArn", "NotionTokenSecretArn")
+SECRET_PARAMETERS = (
+    "DatabaseSecretArn",
+    "OpenAIApiKeySecretArn",
+    "NotionTokenSecretArn",
+    "WebhookSecretArn",
+)
 ACCESS_NAMES = {"DatabaseAccessPolicy": "db", "OpenAIApiKeyAccessPolicy": "openai"}
 
 

@@ -131,6 +131,8 @@ class LocalRun:
         # With a persistent DATABASE_URL the same file maps to the same, finished job.
         execution = None if already_done else workflow.wait(workflow.execution_arn(job_id), on_poll=poll)
         poll()
+        # The events' webhooks, as the stack's queue hands them to the sender (WEBHOOK_URL only).
+        workflow.deliver_webhooks()
         status = get_job_status(self.repository, job_id, include_content=True)
         # What the stack would have put on EventBridge for this job, in order.
         status["events"] = workflow.events.of_job(job_id)

@@ -49,12 +49,14 @@ from mediascribe.local.moto_patches import (
     lambda_service_errors_by_code,
     serialised_start_execution,
 )
-from mediascribe.local.template import TemplateSpec
+from mediascribe.local.template import TemplateSpec, read_template
+from mediascribe.local.webhook_queue import WebhookQueue, create_webhook_path, drain
 from mediascribe.observability import reset_container
 from mediascribe.workflow.runtime import reset_runtimes
 from mediascribe.workflow.start import execution_name
 
 REGION = "us-east-1"
+WEBHOOK_FUNCTION = "DeliverWebhookFunction"
 DEFAULT_BUCKET = "mediascribe-local"
 ROLE_NAME = "mediascribe-local"
 FINISHED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
@@ -138,6 +140,9 @@ class LocalWorkflow:
         # Function name -> handler, loaded on first use; tests may wrap entries to inject faults.
         self.handlers: dict[str, Handler] = LazyHandlers(self.template.functions)
         self.state_machine_arn = ""
+        # With WEBHOOK_URL: the template's rule -> queue -> sender path (``deliver_webhooks``).
+        self.webhooks: WebhookQueue | None = None
+        self._template_path = template_path
         self._stack = ExitStack()
         self._clients: dict[str, Any] = {}
         self._shared_settings: Settings | None = None
@@ -190,6 +195,14 @@ class LocalWorkflow:
             route_invocations(self.handlers, self.invocations, self.settings_for, sandbox)
         )
         self.client("s3").create_bucket(Bucket=self.options.bucket)
+        if os.environ.get("WEBHOOK_URL") and self.options.deployed is None:
+            self.webhooks = create_webhook_path(
+                self.client("sqs"),
+                self.client("events"),
+                read_template(self._template_path)["Resources"],
+                event_bus=os.environ.get("EVENT_BUS_NAME") or "default",
+            )
+            os.environ["WEBHOOK_QUEUE_URL"] = self.webhooks.url
         if self.options.deployed is not None:
             self._functions = self.options.deployed.configure(self)
         role_arn = self._create_role()
@@ -328,6 +341,14 @@ class LocalWorkflow:
         """Invoke a function through the Lambda API; returns (payload, FunctionError or None)."""
         response = self.client("lambda").invoke(FunctionName=function, Payload=json.dumps(event).encode())
         return json.loads(response["Payload"].read() or b"null"), response.get("FunctionError")
+
+    def deliver_webhooks(self) -> int:
+        """Hand the webhook queue's visible messages to the sender, as its event source mapping does;
+        returns how many (0 without a webhook)."""
+        if self.webhooks is None:
+            return 0
+        invoke = functools.partial(self.invoke, WEBHOOK_FUNCTION)
+        return drain(self.client("sqs"), self.webhooks, invoke, region=REGION)
 
     def deliver_upload_event(self, key: str) -> dict[str, Any]:
         """Deliver the ObjectCreated event of ``key`` to the StartJob function, as S3 would."""

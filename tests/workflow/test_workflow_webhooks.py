@@ -1,0 +1,64 @@
+"""Webhooks through the local workflow: the events the state machine puts go through the template's
+rule and queue to the sender, which POSTs them signed; a receiver that fails never touches the job."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from mediascribe.delivery.events import JOB_DETAIL_TYPE
+from mediascribe.jobs.status import get_job_status
+from support.media_factory import make_text
+from support.webhook_receivers import Answer, receiver
+from support.workflow_runs import run_file
+
+SECRET = "whsec_" + base64.b64encode(b"s" * 32).decode()
+WRONG_SECRET = "whsec_" + base64.b64encode(b"w" * 32).decode()
+
+
+def test_an_event_reaches_the_receiver_signed_and_its_delivery_is_in_the_status(
+    make_workflow, jobs, tmp_path
+) -> None:
+    with receiver() as hook, make_workflow(WEBHOOK_URL=hook.url, WEBHOOK_SECRET=SECRET) as workflow:
+        job_id, _ = run_file(workflow, make_text(tmp_path / "agenda.txt"))
+        assert workflow.deliver_webhooks() == 1
+        status = get_job_status(jobs, job_id)
+    (request,) = hook.received
+    body = Webhook(SECRET).verify(request.body, request.headers)
+    assert (body["type"], body["data"]["job_id"], body["data"]["status"]) == (
+        JOB_DETAIL_TYPE,
+        job_id,
+        "skipped",
+    )
+    assert request.headers["webhook-id"] == f"{job_id}:1:skipped"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(WRONG_SECRET).verify(request.body, request.headers)
+    assert status["status"] == "skipped"
+    assert status["deliveries"] == [
+        {
+            "delivery_key": f"{job_id}:1:skipped",
+            "detail_type": JOB_DETAIL_TYPE,
+            "event": {"state": "put", "attempts": 1},
+            "webhook": {"state": "delivered", "attempts": 1},
+        }
+    ]
+
+
+def test_a_failing_receiver_leaves_the_job_as_it_is_and_the_webhook_retrying(
+    make_workflow, jobs, tmp_path
+) -> None:
+    with (
+        receiver([Answer(500)]) as hook,
+        make_workflow(WEBHOOK_URL=hook.url, WEBHOOK_SECRET=SECRET) as workflow,
+    ):
+        job_id, outcome = run_file(workflow, make_text(tmp_path / "agenda.txt"))
+        workflow.deliver_webhooks()
+        # The retry waits in the queue: nothing is visible again yet.
+        assert workflow.deliver_webhooks() == 0
+        status = get_job_status(jobs, job_id)
+    assert (outcome, status["status"]) == ("SUCCEEDED", "skipped")
+    (delivery,) = status["deliveries"]
+    assert delivery["webhook"] == {"state": "retrying", "attempts": 1, "last_error": "HTTP 500"}
+    assert len(hook.received) == 1
