@@ -97,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="with notes (NOTES_PROVIDER): a page per file under this Notion page (its id or address), "
         "through the real Notion API with the integration's token in NOTION_TOKEN",
     )
+    transcribe.add_argument(
+        "--webhook",
+        metavar="URL",
+        help="POST each event to URL, signed (Standard Webhooks) with the secret in WEBHOOK_SECRET; "
+        "https://, or http:// to localhost",
+    )
     transcribe.add_argument("--model", metavar="M", help="OpenAI model name (default gpt-transcribe)")
     transcribe.add_argument(
         "--max-chunk-size", type=int, metavar="BYTES", help="largest audio chunk sent to the engine"
@@ -193,13 +199,27 @@ class Stopped(KeyboardInterrupt):
 
 
 def _raise_stopped(signum: int, frame: object) -> None:
+    _end_offline_decoding()
     raise Stopped
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    _end_offline_decoding()
+    raise KeyboardInterrupt
+
+
+def _end_offline_decoding() -> None:
+    """A batch being decoded cannot be interrupted, so its decoder process is ended instead."""
+    from mediascribe.transcription.local_decoder import stop_decoding
+
+    stop_decoding()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args.verbose)
     previous = signal.signal(signal.SIGTERM, _raise_stopped)
+    previous_interrupt = signal.signal(signal.SIGINT, _raise_interrupted)
     try:
         code: int = args.run(args)
         return code
@@ -211,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + (exc.signum if isinstance(exc, Stopped) else signal.SIGINT)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_interrupt)
         # The interpreter's final garbage collection walks every object moto and the SDKs created
         # (seconds); frozen objects are left to the process exit instead.
         gc.freeze()
@@ -505,6 +526,9 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
     from mediascribe.delivery.notion_delivery import local_notion_environment
 
     environment.update(local_notion_environment(args.notion_parent, os.environ))
+    from mediascribe.local.webhook_queue import local_webhook_environment
+
+    environment.update(local_webhook_environment(args.webhook, os.environ))
     return environment
 
 

@@ -68,6 +68,10 @@ class Settings:
     transcription_response_format: ResponseFormatChoice = "auto"
     local_model_path: str | None = None
     local_compute_type: str = "int8"
+    # The offline engine's decoder threads and speech pieces decoded at once; unset, both follow the
+    # cores this process may run on (``transcription.local_decoding``).
+    local_threads: int | None = None
+    local_batch_size: int | None = None
     # Amazon Transcribe: most speakers to tell apart (0 = no speaker labels), a custom vocabulary
     # name, and PII redaction (then only the redacted transcript is ever stored).
     transcription_speakers: int = 0
@@ -177,6 +181,10 @@ class Settings:
             raise ConfigurationError(
                 "TRANSCRIPTION_RESPONSE_FORMAT must be auto, json, verbose_json or diarized_json"
             )
+        local_counts = (("LOCAL_THREADS", self.local_threads), ("LOCAL_BATCH_SIZE", self.local_batch_size))
+        for name, count in local_counts:
+            if count is not None and count < 1:
+                raise ConfigurationError(f"{name} must be at least 1")
         if self.max_chunks < 1:
             raise ConfigurationError("MAX_CHUNKS must be positive")
         if self.max_duration_seconds <= 0:

