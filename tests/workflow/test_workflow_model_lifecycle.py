@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 
 from mediascribe import cli
+from mediascribe.cli import local_commands
 from mediascribe.jobs.models import JobStatus
 from mediascribe.workflow import probe as probe_step
 from support.media_factory import make_speech_like
@@ -36,7 +37,7 @@ def frozen_datetime(day: date) -> type[datetime]:
 
 
 def test_the_cli_refuses_a_shut_down_model_before_any_work(cli_env, monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(cli, "date", frozen_date(AFTER_SHUTDOWN))
+    monkeypatch.setattr(local_commands, "date", frozen_date(AFTER_SHUTDOWN))
     media = make_speech_like(tmp_path / "talk.mp3", 3.0)
     code = cli.main(["transcribe", str(media), "--engine", "openai", "--model", "whisper-1"])
     err = capsys.readouterr().err
@@ -46,7 +47,7 @@ def test_the_cli_refuses_a_shut_down_model_before_any_work(cli_env, monkeypatch,
 
 
 def test_the_cli_warns_about_a_model_ending_soon_and_runs(cli_env, monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(cli, "date", frozen_date(BEFORE_SHUTDOWN))
+    monkeypatch.setattr(local_commands, "date", frozen_date(BEFORE_SHUTDOWN))
     media = make_speech_like(tmp_path / "talk.mp3", 3.0)
     code = cli.main(["transcribe", str(media), "--engine", "openai", "--model", "gpt-4o-transcribe"])
     err = capsys.readouterr().err
