@@ -4,13 +4,15 @@ rule and queue to the sender, which POSTs them signed; a receiver that fails nev
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from mediascribe.cli import main
 from mediascribe.delivery.events import JOB_DETAIL_TYPE
 from mediascribe.jobs.status import get_job_status
-from support.media_factory import make_text
+from support.media_factory import make_speech_like, make_text
 from support.webhook_receivers import Answer, receiver
 from support.workflow_runs import run_file
 
@@ -62,3 +64,51 @@ def test_a_failing_receiver_leaves_the_job_as_it_is_and_the_webhook_retrying(
     (delivery,) = status["deliveries"]
     assert delivery["webhook"] == {"state": "retrying", "attempts": 1, "last_error": "HTTP 500"}
     assert len(hook.received) == 1
+
+
+def test_the_cli_posts_each_event_to_webhook_and_lists_the_delivery(
+    cli_env, monkeypatch, tmp_path, capsys
+) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET", SECRET)
+    with receiver() as hook:
+        code = main(
+            [
+                "transcribe",
+                str(make_speech_like(tmp_path / "standup.mp3", 3.0)),
+                "--json",
+                "--webhook",
+                hook.url,
+            ]
+        )
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0
+    (request,) = hook.received
+    body = Webhook(SECRET).verify(request.body, request.headers)
+    assert (body["data"]["job_id"], body["data"]["status"]) == (document["job_id"], "completed")
+    assert "Transcript of chunk" not in request.body.decode()
+    with pytest.raises(WebhookVerificationError):
+        Webhook(WRONG_SECRET).verify(request.body, request.headers)
+    assert [event["detail"]["delivery_key"] for event in document["events"]] == [
+        request.headers["webhook-id"]
+    ]
+    assert [delivery["webhook"]["state"] for delivery in document["deliveries"]] == ["delivered"]
+
+
+@pytest.mark.parametrize(
+    ("url", "secret", "message"),
+    [
+        ("http://hooks.example.com/in", SECRET, "webhook URL must be"),
+        ("http://127.0.0.1:9/in", "", "WEBHOOK_SECRET"),
+        ("http://127.0.0.1:9/in", "not-a-secret", "must start with whsec_"),
+    ],
+)
+def test_the_cli_refuses_a_webhook_it_could_not_send_before_the_run(
+    cli_env, monkeypatch, tmp_path, capsys, url: str, secret: str, message: str
+) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET", secret)
+    code = main(["transcribe", str(make_text(tmp_path / "readme.txt")), "--webhook", url])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert message in captured.err
+    # The secret is never echoed.
+    assert not secret or secret not in captured.err

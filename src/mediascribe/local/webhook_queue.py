@@ -20,6 +20,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mediascribe.delivery.webhooks import check_url, secret_key
+from mediascribe.errors import ConfigurationError
+
 RULE = "WebhookRule"
 QUEUE = "WebhookQueue"
 DEAD_LETTER_QUEUE = "WebhookDeadLetterQueue"
@@ -117,3 +120,16 @@ def _attributes(properties: Mapping[str, Any]) -> dict[str, str]:
 def _arn(sqs: Any, url: str) -> str:
     arn: str = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return arn
+
+
+def local_webhook_environment(url: str | None, environ: Mapping[str, str]) -> dict[str, str]:
+    """The variables of ``mediascribe transcribe --webhook URL``: the URL (HTTPS, or HTTP to this
+    machine) and the signing secret from ``WEBHOOK_SECRET``, both checked before the run."""
+    if not url:
+        return {}
+    check_url(url, allow_local_http=True)
+    secret = environ.get("WEBHOOK_SECRET", "")
+    if not secret:
+        raise ConfigurationError("--webhook needs the signing secret in WEBHOOK_SECRET (whsec_ and base64)")
+    secret_key(secret)
+    return {"WEBHOOK_URL": url, "WEBHOOK_SECRET": secret}
