@@ -20,22 +20,26 @@ import json
 import os
 import threading
 import time
-import urllib.parse
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from aws_lambda_powertools.utilities.parameters import clear_caches as clear_parameter_caches
-
 from mediascribe.config import Settings
-from mediascribe.jobs.connect import clear_executor_cache, migrate
+from mediascribe.jobs.connect import migrate
 from mediascribe.local.aws_access import real_services
 from mediascribe.local.definition import substitute
 from mediascribe.local.events import EventLog, checked_events
+from mediascribe.local.handler_process import (
+    ISOLATED_VARIABLES,
+    forget_containers,
+    function_settings,
+    process_environment,
+    process_variables,
+)
 from mediascribe.local.lambda_bridge import (
     Clock,
     Handler,
@@ -49,10 +53,9 @@ from mediascribe.local.moto_patches import (
     lambda_service_errors_by_code,
     serialised_start_execution,
 )
+from mediascribe.local.s3_notification import object_created
 from mediascribe.local.template import TemplateSpec, read_template
 from mediascribe.local.webhook_queue import WebhookQueue, create_webhook_path, drain
-from mediascribe.observability import reset_container
-from mediascribe.workflow.runtime import reset_runtimes
 from mediascribe.workflow.start import execution_name
 
 REGION = "us-east-1"
@@ -62,21 +65,6 @@ ROLE_NAME = "mediascribe-local"
 FINISHED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 # How long leaving a run waits for Lambda invocations still running (stragglers of a failed Map).
 STRAGGLER_GRACE_SECONDS = 120.0
-# Variables that must not leak from the caller's shell into the handlers of a local run.
-_ISOLATED_VARIABLES = (
-    "AWS_PROFILE",
-    "AWS_ENDPOINT_URL",
-    "DATABASE_SECRET_ARN",
-    # A local run uses its own PostgreSQL over psycopg2, whatever the shell points at.
-    "DATABASE_MODE",
-    "DATABASE_CLUSTER_ARN",
-    "DATABASE_HOST",
-    "DATABASE_PORT",
-    "DATABASE_NAME",
-    "OPENAI_API_KEY_SECRET",
-    "FFMPEG_BINARY",
-    "FFPROBE_BINARY",
-)
 
 
 # The placeholders moto's functions get where no template configuration is given.
@@ -167,13 +155,13 @@ class LocalWorkflow:
         defer_moto_batch()
         from moto import mock_aws
 
-        self._stack.enter_context(_environment(self._handler_environment()))
+        self._stack.enter_context(process_environment(self._handler_environment()))
         self._stack.enter_context(warnings.catch_warnings())
         # Map items run concurrently in this one process and share Powertools' metric store, so a
         # flush can find it already emptied by another invocation (Lambda runs one per container).
         warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
-        self._stack.callback(_forget_containers)
-        _forget_containers()
+        self._stack.callback(forget_containers)
+        forget_containers()
         if self.options.deployed is None:
             # As a deployment's migrate function does once: the handlers themselves never migrate.
             migrate(Settings(database_url=self.options.database_url))
@@ -225,7 +213,7 @@ class LocalWorkflow:
     def settings_for(self, function: str) -> Settings:
         """The settings function ``function`` reads from its environment, as in Lambda."""
         if self._functions is not None:
-            return _function_settings(self._functions[function].environment)
+            return function_settings(self._functions[function].environment)
         with self._settings_lock:
             if self._shared_settings is None:
                 self._shared_settings = Settings.from_env()
@@ -238,19 +226,8 @@ class LocalWorkflow:
         return {**os.environ, **self.options.environment}
 
     def _handler_environment(self) -> dict[str, str | None]:
-        env: dict[str, str | None] = dict.fromkeys(_ISOLATED_VARIABLES)
-        env.update(
-            {
-                "AWS_DEFAULT_REGION": REGION,
-                "AWS_REGION": REGION,
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_SESSION_TOKEN": "local",
-                # Traces and metrics would go to X-Ray and stdout, which no local run reads.
-                "POWERTOOLS_TRACE_DISABLED": "true",
-                "POWERTOOLS_METRICS_DISABLED": "true",
-            }
-        )
+        env: dict[str, str | None] = dict.fromkeys(ISOLATED_VARIABLES)
+        env.update(process_variables(REGION))
         if self.options.deployed is not None:
             env.update(self.options.environment)
             return env
@@ -311,31 +288,9 @@ class LocalWorkflow:
         return key
 
     def s3_event(self, key: str) -> dict[str, Any]:
-        """The notification S3 sends for a new object: URL-encoded key, ETag, size, version."""
+        """The notification S3 sends for a new object (``s3_notification.object_created``)."""
         head = self.client("s3").head_object(Bucket=self.options.bucket, Key=key)
-        s3_object: dict[str, Any] = {
-            "key": urllib.parse.quote_plus(key, safe="/"),
-            "size": head["ContentLength"],
-            "eTag": head["ETag"].strip('"'),
-            "sequencer": "0",
-        }
-        if head.get("VersionId"):
-            s3_object["versionId"] = head["VersionId"]
-        return {
-            "Records": [
-                {
-                    "eventVersion": "2.1",
-                    "eventSource": "aws:s3",
-                    "awsRegion": REGION,
-                    "eventName": "ObjectCreated:Put",
-                    "s3": {
-                        "s3SchemaVersion": "1.0",
-                        "bucket": {"name": self.options.bucket, "arn": f"arn:aws:s3:::{self.options.bucket}"},
-                        "object": s3_object,
-                    },
-                }
-            ]
-        }
+        return object_created(self.options.bucket, key, head, REGION)
 
     def invoke(self, function: str, event: Mapping[str, Any]) -> tuple[Any, str | None]:
         """Invoke a function through the Lambda API; returns (payload, FunctionError or None)."""
@@ -426,44 +381,6 @@ def _real_services(environment: Mapping[str, str]) -> list[str]:
     never with the stand-in keys the rest of the run uses."""
     services = real_services(environment)
     return [*services, "sts"] if services else []
-
-
-@functools.lru_cache(maxsize=32)
-def _parsed_settings(environment: tuple[tuple[str, str], ...]) -> Settings:
-    return Settings.from_env(dict(environment))
-
-
-def _function_settings(environment: Mapping[str, str]) -> Settings:
-    """One ``Settings`` per distinct environment, as each container parses its own once."""
-    return _parsed_settings(tuple(sorted(environment.items())))
-
-
-def _forget_containers() -> None:
-    """Every run starts like a cold start: settings, clients, secrets and the database handle are
-    rebuilt (Powertools keeps its secret providers, and their clients, per process)."""
-    clear_parameter_caches()  # type: ignore[no-untyped-call]
-    reset_container()
-    reset_runtimes()
-    clear_executor_cache()
-    _parsed_settings.cache_clear()
-
-
-@contextmanager
-def _environment(values: Mapping[str, str | None]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in [*values, "STATE_MACHINE_ARN"]}
-    try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _placeholder_zip() -> bytes:
