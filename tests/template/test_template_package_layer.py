@@ -12,7 +12,7 @@ import pytest
 from template_support import REPO
 
 SRC = REPO / "src"
-WORKSTATION_ONLY = ("mediascribe/local", "mediascribe/cli.py", "mediascribe/remote.py")
+WORKSTATION_ONLY = ("mediascribe/local", "mediascribe/cli", "mediascribe/remote.py")
 
 
 @pytest.fixture(scope="module")
