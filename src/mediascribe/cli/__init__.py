@@ -7,6 +7,11 @@
     mediascribe search '"quarterly budget" -draft'
 
 Exit codes: 0 completed, 1 failed, 2 skipped or a usage error.
+
+``main`` is here; the commands and their arguments are in ``parser``, ``transcribe`` in
+``local_commands``, the commands on a job that exists (``status``, ``submit``, ``retry``, ``notes``) in
+``remote_commands``, and what they print in ``output``. ``search``, ``reindex``, ``open`` and
+``estimate`` add themselves from their own modules.
 """
 
 from __future__ import annotations
