@@ -58,10 +58,11 @@ def test_410_is_gone_a_500_a_failure_and_2xx_delivered() -> None:
         assert _send(accepting.url) == Attempt("delivered", 204)
 
 
-def test_a_redirect_is_not_followed_and_counts_as_a_failure() -> None:
-    with receiver() as target, receiver([Answer(307, location=target.url)]) as redirecting:
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_not_followed_and_counts_as_a_failure(status: int) -> None:
+    with receiver() as target, receiver([Answer(status, location=target.url)]) as redirecting:
         attempt = _send(redirecting.url)
-    assert (attempt.state, attempt.status) == ("failed", 307)
+    assert (attempt.state, attempt.status) == ("failed", status)
     assert "not followed" in (attempt.error or "")
     assert target.received == []
 

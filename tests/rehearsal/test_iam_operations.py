@@ -258,6 +258,45 @@ SAMPLES: dict[tuple[str, str], Sample] = {
             )
         ],
     ),
+    ("sqs", "ReceiveMessage"): Sample(
+        {"QueueUrl": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/mediascribe-WebhookQueue-X1"},
+        [
+            Request(
+                "sqs:ReceiveMessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:mediascribe-WebhookQueue-X1", DIRECT
+            )
+        ],
+    ),
+    ("sqs", "DeleteMessage"): Sample(
+        {
+            "QueueUrl": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/mediascribe-WebhookQueue-X1",
+            "ReceiptHandle": "r",
+        },
+        [Request("sqs:DeleteMessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:mediascribe-WebhookQueue-X1", DIRECT)],
+    ),
+    ("sqs", "GetQueueAttributes"): Sample(
+        {"QueueUrl": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/mediascribe-WebhookQueue-X1"},
+        [
+            Request(
+                "sqs:GetQueueAttributes",
+                f"arn:aws:sqs:{REGION}:{ACCOUNT}:mediascribe-WebhookQueue-X1",
+                DIRECT,
+            )
+        ],
+    ),
+    ("sqs", "ChangeMessageVisibility"): Sample(
+        {
+            "QueueUrl": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/mediascribe-WebhookQueue-X1",
+            "ReceiptHandle": "r",
+            "VisibilityTimeout": 60,
+        },
+        [
+            Request(
+                "sqs:ChangeMessageVisibility",
+                f"arn:aws:sqs:{REGION}:{ACCOUNT}:mediascribe-WebhookQueue-X1",
+                DIRECT,
+            )
+        ],
+    ),
 }
 
 

@@ -75,6 +75,9 @@ FAS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_se
 LAMBDA_DLQ = (
     "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq"
 )
+# "Lambda needs the following permissions to manage messages in your Amazon SQS queue ...
+# sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes" (the execution role).
+LAMBDA_SQS_ROLE = "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html"
 SAM_DLQ = "https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-function-deadletterqueue.html"
 # "To use an AWS KMS key to encrypt a multipart upload, you must have kms:GenerateDataKey and
 # kms:Decrypt permissions ... kms:GenerateDataKey action for the CreateMultipartUpload API ...
@@ -383,13 +386,17 @@ def _put_events(params: Mapping[str, Any], where: Where, facts: Facts) -> list[R
     return [Request("events:PutEvents", arn, _context(where)) for arn in buses]
 
 
-def _send_message(params: Mapping[str, Any], where: Where, facts: Facts) -> list[Request]:
-    """A queue URL ends in ``/<account>/<name>``."""
-    found = re.fullmatch(r"https://[^/]+/(\d{12})/([\w-]+(?:\.fifo)?)", params["QueueUrl"])
-    if found is None:
-        raise ValueError(f"QueueUrl {params['QueueUrl']!r} is not an SQS queue URL")
-    arn = f"arn:{where.partition}:sqs:{where.region}:{found.group(1)}:{found.group(2)}"
-    return [Request("sqs:SendMessage", arn, _context(where))]
+def _queue_message(action: str) -> Builder:
+    """A call on one queue, by its URL, which ends in ``/<account>/<name>``."""
+
+    def build(params: Mapping[str, Any], where: Where, facts: Facts) -> list[Request]:
+        found = re.fullmatch(r"https://[^/]+/(\d{12})/([\w-]+(?:\.fifo)?)", params["QueueUrl"])
+        if found is None:
+            raise ValueError(f"QueueUrl {params['QueueUrl']!r} is not an SQS queue URL")
+        arn = f"arn:{where.partition}:sqs:{where.region}:{found.group(1)}:{found.group(2)}"
+        return [Request(action, arn, _context(where))]
+
+    return build
 
 
 # ------------------------------------------------------------------------------------------ models
@@ -619,7 +626,41 @@ _ROWS = (
         ("sqs:SendMessage",),
         "arn:${Partition}:sqs:${Region}:<account and name of ${QueueUrl}> (Lambda, for a dead letter)",
         citations=(SQS_SAR, LAMBDA_DLQ, SAM_DLQ),
-        build=_send_message,
+        build=_queue_message("sqs:SendMessage"),
+    ),
+    # The webhook queue's event source mapping polls with the function's role, and the sender sets a
+    # failed message's visibility to the retry's wait.
+    Operation(
+        "sqs",
+        "ReceiveMessage",
+        ("sqs:ReceiveMessage",),
+        "arn:${Partition}:sqs:${Region}:<account and name of ${QueueUrl}> (Lambda's SQS poller)",
+        citations=(SQS_SAR, LAMBDA_SQS_ROLE),
+        build=_queue_message("sqs:ReceiveMessage"),
+    ),
+    Operation(
+        "sqs",
+        "DeleteMessage",
+        ("sqs:DeleteMessage",),
+        "arn:${Partition}:sqs:${Region}:<account and name of ${QueueUrl}> (Lambda's SQS poller)",
+        citations=(SQS_SAR, LAMBDA_SQS_ROLE),
+        build=_queue_message("sqs:DeleteMessage"),
+    ),
+    Operation(
+        "sqs",
+        "GetQueueAttributes",
+        ("sqs:GetQueueAttributes",),
+        "arn:${Partition}:sqs:${Region}:<account and name of ${QueueUrl}> (Lambda's SQS poller)",
+        citations=(SQS_SAR, LAMBDA_SQS_ROLE),
+        build=_queue_message("sqs:GetQueueAttributes"),
+    ),
+    Operation(
+        "sqs",
+        "ChangeMessageVisibility",
+        ("sqs:ChangeMessageVisibility",),
+        "arn:${Partition}:sqs:${Region}:<account and name of ${QueueUrl}>",
+        citations=(SQS_SAR,),
+        build=_queue_message("sqs:ChangeMessageVisibility"),
     ),
 )
 
