@@ -95,8 +95,9 @@ MEMORY_MB: dict[str, int] = {
     "WriteNotesFunction": 512,
 }
 # Step durations: fixed seconds plus seconds per second of audio (prepare: of the file; a chunk: of
-# its audio, without the engine's own wait, which ``ENGINE_WAIT_PER_AUDIO_SECOND`` adds). Measured in
-# the local run (bench/bench_time_to_transcript.py), each step's work alone on one core.
+# the audio it sends, without the engine's own wait, which ``ENGINE_WAIT_PER_AUDIO_SECOND`` adds).
+# The per-second figures of prepare (the split) and of a chunk (speech detection and cutting) are the
+# local run's (bench/bench_time_to_transcript.py, one core); the fixed ones are rounded up from it.
 STEP_SECONDS: dict[str, tuple[float, float]] = {
     "StartJobFunction": (0.2, 0.0),
     "ProbeMediaFunction": (0.3, 0.0),
@@ -105,9 +106,12 @@ STEP_SECONDS: dict[str, tuple[float, float]] = {
     "FinalizeTranscriptFunction": (0.5, 0.0001),
     "WriteNotesFunction": (10.0, 0.0),
 }
-# How long a chunk's function waits on the engine per second of audio it sends (pieces in flight
-# at once divide it); OpenAI answers in roughly a tenth of the audio's length.
-ENGINE_WAIT_PER_AUDIO_SECOND: dict[str, float] = {"openai": 0.1 / 8, "amazon": 0.25, "local": 0.3}
+# How long a chunk's function waits on the engine per second of audio it sends. Assumed, not
+# measured against the real services: OpenAI answers a request in about a tenth of its audio's
+# length and a chunk's pieces (about 20) are all in flight at once, so it waits for the longest; Amazon
+# Transcribe a quarter of the audio's length; the offline engine's decoding on the function's share
+# of a vCPU about a third.
+ENGINE_WAIT_PER_AUDIO_SECOND: dict[str, float] = {"openai": 0.1 / 20, "amazon": 0.25, "local": 0.3}
 
 # The states a successful job enters (statemachine/transcribe_media.asl.json): each is one state
 # transition; the Map's item state is entered once per chunk, the notes states only with notes.
