@@ -38,9 +38,11 @@ if [[ "${SKIP_SAM_VALIDATE:-0}" != "1" ]]; then
   trap 'rm -rf "$expanded"' EXIT
   # The default engine calls OpenAI, so both modes give its key (the OpenAIKeyWhenUsed rule).
   openai_key="OpenAIApiKeySecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:openai-AbCdEf"
+  # The second mode also sends webhooks, so the resources that exist only with WebhookUrl are expanded.
+  webhook="WebhookUrl=https://hooks.example.com/in WebhookSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:hook-AbCdEf"
   declare -A modes=(
     [own-database]="$openai_key"
-    [existing-database-in-vpc]="$openai_key DatabaseSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:jobs-db-AbCdEf DatabaseHost=db.example.internal VpcSubnetIds=subnet-0123456789abcdef0,subnet-0fedcba9876543210 VpcSecurityGroupIds=sg-0123456789abcdef0"
+    [existing-database-in-vpc]="$openai_key $webhook DatabaseSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:jobs-db-AbCdEf DatabaseHost=db.example.internal VpcSubnetIds=subnet-0123456789abcdef0,subnet-0fedcba9876543210 VpcSecurityGroupIds=sg-0123456789abcdef0"
   )
   for mode in "${!modes[@]}"; do
     out="$expanded/$mode.json"
