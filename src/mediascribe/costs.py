@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mediascribe.search.segment_rows import BATCH_REQUEST_BYTES
 from mediascribe.transcription.models import ChunkTranscript
 
 READ_ON = "2026-12-08"
@@ -128,13 +129,14 @@ SUCCESS_STATES = (
 CHUNK_STATES = ("Transcribe chunk",)
 NOTES_STATES = ("Write notes", "Announce notes")
 
-# Data API requests per step (each statement is one request, and a transaction adds a begin and a
-# commit): the job's creation and start, the media, the chunk total and progress, one per chunk, the
-# completion with its segments (one insert per batch), the notes.
-DATA_API_FIXED = 14
+# Data API requests on the successful path, counted in the local run (a statement on its own is one
+# ExecuteStatement; a transaction is BeginTransaction, its statements and CommitTransaction): 21 for
+# the job's creation, start, media, chunk total, progress and completion, one per chunk, and one per
+# batch of search segments (``segment_rows.BATCH_REQUEST_BYTES`` each, about 40 bytes a second of
+# speech); the notes step adds about 6 (not counted).
+DATA_API_FIXED = 21
 DATA_API_PER_CHUNK = 1
-SEGMENTS_PER_INSERT = 500
-SECONDS_PER_SEGMENT = 4.0
+SEGMENT_BYTES_PER_SPEECH_SECOND = 40.0
 DATA_API_NOTES = 6
 # S3: the source read, each chunk written once and read once, its result written and read and
 # checked for, the five outputs written; stored for a day (the work prefix's lifecycle).
@@ -168,8 +170,8 @@ class Quantities:
 
     @property
     def data_api_requests(self) -> int:
-        segments = (self.speech_seconds or self.sent_seconds) / SECONDS_PER_SEGMENT
-        inserts = max(1, math.ceil(segments / SEGMENTS_PER_INSERT))
+        speech = self.sent_seconds if self.speech_seconds is None else self.speech_seconds
+        inserts = max(1, math.ceil(speech * SEGMENT_BYTES_PER_SPEECH_SECOND / BATCH_REQUEST_BYTES))
         notes = DATA_API_NOTES if self.notes else 0
         return DATA_API_FIXED + DATA_API_PER_CHUNK * self.chunks + inserts + notes
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mediascribe.cli import main
 from mediascribe.costs import CHUNK_STATES, MEMORY_MB, NOTES_STATES, SUCCESS_STATES, billed_seconds
+from mediascribe.jobs.database import Database, _CursorTransaction
 from mediascribe.jobs.repository import JobRepository
 from support.fake_openai import FakeTranscriptionServer
 from support.media_factory import run_ffmpeg
@@ -46,6 +49,46 @@ RECORDINGS = {
 }
 
 
+class DataApiCalls:
+    """The Data API requests the local run's statements would be: a statement on its own is one
+    ExecuteStatement; a transaction is BeginTransaction, one per statement, and CommitTransaction."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        self._single = threading.local()
+        self._lock = threading.Lock()
+        execute, run, statement = Database.execute, Database.run, _CursorTransaction.execute
+
+        def single(database: Database, *args: Any, **kwargs: Any) -> Any:
+            self._add(1)
+            self._single.on = True
+            try:
+                return execute(database, *args, **kwargs)
+            finally:
+                self._single.on = False
+
+        def transaction(database: Database, work: Any) -> Any:
+            if not self._in_single():
+                self._add(2)
+            return run(database, work)
+
+        def one_statement(cursor: _CursorTransaction, *args: Any, **kwargs: Any) -> Any:
+            if not self._in_single():
+                self._add(1)
+            return statement(cursor, *args, **kwargs)
+
+        monkeypatch.setattr(Database, "execute", single)
+        monkeypatch.setattr(Database, "run", transaction)
+        monkeypatch.setattr(_CursorTransaction, "execute", one_statement)
+
+    def _in_single(self) -> bool:
+        return getattr(self._single, "on", False)
+
+    def _add(self, calls: int) -> None:
+        with self._lock:
+            self.count += calls
+
+
 def _estimate(path: Path, capsys: pytest.CaptureFixture[str]) -> dict:
     assert main(["estimate", str(path), "--engine", "openai", "--json"]) == 0
     estimates = json.loads(capsys.readouterr().out)["estimates"]
@@ -74,7 +117,9 @@ def test_the_estimate_matches_what_the_finished_job_sent(
     estimate = _estimate(media, capsys)
 
     with make_workflow(TRANSCRIPTION_MODEL=MODEL, CHUNK_TARGET_SECONDS=CHUNK_TARGET) as workflow:
+        calls = DataApiCalls(monkeypatch)
         job_id, status = run_file(workflow, media)
+        data_api = calls.count
         history = workflow.history(workflow.execution_arn(job_id))
     assert status == "SUCCEEDED"
     usage = jobs.get(job_id).result["usage"]
@@ -91,6 +136,7 @@ def test_the_estimate_matches_what_the_finished_job_sent(
     assert estimate["chunks"] == usage["chunks"] == jobs.get(job_id).chunks_total
     entered = [event for event in history if event["type"].endswith("StateEntered")]
     assert usage["state_transitions"] == estimate["state_transitions"] == len(entered)
+    assert usage["data_api_requests"] == estimate["data_api_requests"] == data_api
     if name == "long silences":
         # The silences are never sent: what is billed is about the speech, not the recording.
         assert sent < 0.5 * seconds
