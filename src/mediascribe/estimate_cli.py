@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from mediascribe.config import Settings
-from mediascribe.costs import usage_document
+from mediascribe.costs import prices, usage_document
 from mediascribe.estimate import ENGINES, engine_choices, estimate_file
 
 EXIT_OK = 0
@@ -36,7 +37,7 @@ def run_estimate(args: argparse.Namespace) -> int:
     for path in args.files:
         estimates = [usage_document(quantities) for quantities in estimate_file(path, settings, choices)]
         if args.json:
-            print(json.dumps({"file": str(path), "estimates": estimates}, indent=2))
+            print(json.dumps({"file": str(path), "estimates": estimates, "prices": _prices()}, indent=2))
         else:
             print(_table(path, estimates))
     return EXIT_OK
@@ -58,6 +59,11 @@ def _table(path: Path, estimates: list[dict[str, Any]]) -> str:
             f"{_dollars(cost['stack_total'])} {_dollars(cost['total'])}"
         )
     return "\n".join(lines)
+
+
+def _prices() -> dict[str, dict[str, Any]]:
+    """Every price the estimate used, with the page it was read from and when."""
+    return {name: asdict(price) for name, price in prices().items()}
 
 
 def _dollars(value: float | None) -> str:
