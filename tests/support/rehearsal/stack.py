@@ -213,6 +213,9 @@ class DeployedStack:
         arn = _ARNS.get(resource_type)
         if resource_type == "AWS::S3::Bucket":
             return str(self.properties(name)["BucketName"])
+        if resource_type == "AWS::SQS::Queue":
+            # A queue's Ref is its URL, named here as the logical id.
+            return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}"
         if resource_type in _REF_IS_ARN and arn is not None:
             return arn.format(name=name)
         return name

@@ -68,3 +68,17 @@ def notion_notes(parent_page_id: str, token: str) -> Variant:
         },
         secrets={"NotionTokenSecretArn": token},
     )
+
+
+def webhook(url: str, secret: str) -> Variant:
+    """The default deployment with a webhook; its signing secret is one the user made before deploying."""
+    return Variant(
+        "webhook",
+        {
+            "OpenAIApiKey": OPENAI_KEY,
+            "WebhookUrl": url,
+            # Replaced by the ARN of the secret created from ``secrets`` before the stack is made.
+            "WebhookSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook-AbCdEf",
+        },
+        secrets={"WebhookSecretArn": secret},
+    )

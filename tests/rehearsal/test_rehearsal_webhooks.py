@@ -1,0 +1,65 @@
+"""A stack with a webhook, rehearsed: the event the state machine puts for a finished job goes to the
+sender as its queue hands it over; the sender reads its secret, records the delivery and sets the
+retry's wait, every call judged against its role, and the job stays as it finished."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from mediascribe.jobs import JobStatus
+from mediascribe.local.template import read_template
+from mediascribe.local.webhook_queue import sqs_event
+from support.media_factory import make_text
+from support.paths import TEMPLATE
+from support.rehearsal.drive import api, finish, submit
+from support.rehearsal.stack import REGION
+from support.rehearsal.variants import webhook
+
+SECRET = "whsec_" + base64.b64encode(b"h" * 32).decode()
+# Nothing listens there: every attempt fails and is to be retried.
+UNREACHABLE = "https://127.0.0.1:9/mediascribe"
+
+
+def test_an_undeliverable_webhook_is_recorded_and_retried_without_touching_the_job(
+    make_rehearsal, call_log, tmp_path
+) -> None:
+    with make_rehearsal(webhook(UNREACHABLE, SECRET)) as rehearsal:
+        workflow = rehearsal.workflow
+        sqs = workflow.client("sqs")
+        properties = read_template(TEMPLATE)["Resources"]["WebhookQueue"]["Properties"]
+        queue_url = sqs.create_queue(
+            QueueName="WebhookQueue", Attributes={"VisibilityTimeout": str(properties["VisibilityTimeout"])}
+        )["QueueUrl"]
+        assert queue_url == rehearsal.stack.ref("WebhookQueue")
+        job_id = submit(rehearsal, make_text(tmp_path / "agenda.txt"), "agenda.txt")
+        assert finish(rehearsal, job_id).status == "SUCCEEDED"
+        (put,) = workflow.events.of_job(job_id)
+        # What the rule delivers to the queue: the event as EventBridge sends it to a target.
+        body = {"detail-type": put["detail_type"], "source": put["source"], "time": "2026-12-08T03:00:00Z"}
+        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps({**body, "detail": put["detail"]}))
+        (message,) = sqs.receive_message(QueueUrl=queue_url, MessageSystemAttributeNames=["All"])["Messages"]
+        arn = rehearsal.stack.get_att("WebhookQueue", "Arn")
+        response, error = workflow.invoke("DeliverWebhookFunction", sqs_event(message, arn, REGION))
+        status, document, _ = api(rehearsal, "GET", f"/jobs/{job_id}")
+        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    assert error is None, response
+    assert response == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    assert (status, document["status"]) == (200, JobStatus.SKIPPED)
+    (delivery,) = document["deliveries"]
+    assert delivery["event"] == {"state": "put", "attempts": 1}
+    assert (delivery["webhook"]["state"], delivery["webhook"]["attempts"]) == ("retrying", 1)
+    assert delivery["webhook"]["last_error"].startswith("no answer")
+    # The message waits out the first retry's wait, invisible.
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "1"
+    assert call_log.denied() == []
+    sender = {
+        (call.service, call.operation)
+        for call in call_log.calls
+        if call.role == "DeliverWebhookFunctionRole" and call.allowed
+    }
+    assert {
+        ("secretsmanager", "GetSecretValue"),
+        ("rds-data", "ExecuteStatement"),
+        ("sqs", "ChangeMessageVisibility"),
+    } <= sender
