@@ -139,12 +139,13 @@ DATA_API_PER_CHUNK = 1
 SEGMENT_BYTES_PER_SPEECH_SECOND = 40.0
 DATA_API_NOTES = 6
 # S3: the source read, each chunk written once and read once, its result written and read and
-# checked for, the five outputs written; stored for a day (the work prefix's lifecycle).
+# checked for, the five outputs written; kept for the work prefix's lifetime (the template's
+# WorkRetentionDays default).
 S3_WRITES_FIXED = 7
 S3_READS_FIXED = 3
 S3_WRITES_PER_CHUNK = 2
 S3_READS_PER_CHUNK = 3
-STORED_DAYS = 1.0
+STORED_DAYS = 7.0
 DAYS_PER_MONTH = 30.0
 # The chunks' bytes per second of audio (mp3 at 64 kbit/s); the source is counted as large again.
 CHUNK_BYTES_PER_SECOND = 8000

@@ -17,7 +17,14 @@ from typing import Any
 import pytest
 
 from mediascribe.cli import main
-from mediascribe.costs import CHUNK_STATES, MEMORY_MB, NOTES_STATES, SUCCESS_STATES, billed_seconds
+from mediascribe.costs import (
+    CHUNK_STATES,
+    MEMORY_MB,
+    NOTES_STATES,
+    STORED_DAYS,
+    SUCCESS_STATES,
+    billed_seconds,
+)
 from mediascribe.jobs.database import Database, _CursorTransaction
 from mediascribe.jobs.repository import JobRepository
 from support.fake_openai import FakeTranscriptionServer
@@ -142,12 +149,13 @@ def test_the_estimate_matches_what_the_finished_job_sent(
         assert sent < 0.5 * seconds
 
 
-def test_the_cost_model_uses_the_templates_memory_sizes() -> None:
+def test_the_cost_model_uses_the_templates_memory_sizes_and_retention() -> None:
     template = load_template()
     default = template["Globals"]["Function"]["MemorySize"]
     resources = template["Resources"]
     shipped = {name: resources[name]["Properties"].get("MemorySize", default) for name in MEMORY_MB}
     assert shipped == MEMORY_MB
+    assert template["Parameters"]["WorkRetentionDays"]["Default"] == STORED_DAYS
 
 
 def test_the_counted_states_are_the_definitions_success_path() -> None:
