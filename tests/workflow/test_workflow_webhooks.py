@@ -112,3 +112,15 @@ def test_the_cli_refuses_a_webhook_it_could_not_send_before_the_run(
     assert message in captured.err
     # The secret is never echoed.
     assert not secret or secret not in captured.err
+
+
+def test_a_webhook_url_in_the_shell_sends_nothing_without_the_run_asking(
+    make_workflow, monkeypatch, tmp_path
+) -> None:
+    with receiver() as hook:
+        monkeypatch.setenv("WEBHOOK_URL", hook.url)
+        monkeypatch.setenv("WEBHOOK_SECRET", SECRET)
+        with make_workflow() as workflow:
+            run_file(workflow, make_text(tmp_path / "agenda.txt"))
+            assert (workflow.webhooks, workflow.deliver_webhooks()) == (None, 0)
+    assert hook.received == []

@@ -35,6 +35,11 @@ ISOLATED_VARIABLES = (
     "OPENAI_API_KEY_SECRET",
     "FFMPEG_BINARY",
     "FFPROBE_BINARY",
+    # Webhooks go out only when the run asks for them (--webhook), never from a variable of the shell.
+    "WEBHOOK_URL",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_SECRET_ARN",
+    "WEBHOOK_QUEUE_URL",
 )
 
 
