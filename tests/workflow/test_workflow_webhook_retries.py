@@ -11,11 +11,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mediascribe.delivery.events import JOB_DETAIL_TYPE, SOURCE
+from mediascribe.delivery.events import JOB_DETAIL_TYPE, NOTES_DETAIL_TYPE, SOURCE
 from mediascribe.delivery.webhooks import MAX_ATTEMPTS, RETRY_FOR_SECONDS, secret_key
 from mediascribe.jobs.deliveries import DeliveryRepository
 from mediascribe.local.template import read_template
-from mediascribe.local.webhook_queue import WebhookQueue, create_webhook_path, drain
+from mediascribe.local.webhook_queue import WebhookQueue, create_webhook_path, drain, sqs_event
 from mediascribe.workflow.webhook import WebhookSender, deliver_batch
 from support.job_sources import job_id_for, next_key, source_for
 from support.paths import TEMPLATE
@@ -167,3 +167,35 @@ def test_the_bus_delivering_an_event_again_does_not_post_a_delivered_webhook_twi
     assert len(hook.received) == 1
     (delivery,) = DeliveryRepository(database).of_job(job_id)
     assert (delivery.event_receipts, delivery.webhook_attempts) == (2, 1)
+
+
+def test_a_notes_event_is_delivered_as_notes_and_a_foreign_message_is_not_posted(aws, database, jobs) -> None:
+    sqs, events = aws
+    queue = _path(aws)
+    job_id = _job(jobs)
+    notes = {
+        "delivery_key": f"{job_id}:1:notes-completed",
+        "job_id": job_id,
+        "status": "completed",
+        "attempt": 1,
+        "source": {"bucket": "media-bucket", "key": "uploads/a.mp3"},
+        "provider": "bedrock",
+        "outputs": {"md": f"jobs/{job_id}/notes.md"},
+    }
+    with receiver() as hook:
+        sender = _sender(hook.url, sqs, queue, database)
+        events.put_events(
+            Entries=[{"Source": SOURCE, "DetailType": NOTES_DETAIL_TYPE, "Detail": json.dumps(notes)}]
+        )
+        assert drain(sqs, queue, _invoke(sender), region=REGION) == 1
+        # Not an event of ours (its detail is no model's): reported failed, never posted.
+        sqs.send_message(
+            QueueUrl=queue.url, MessageBody=json.dumps({"detail-type": JOB_DETAIL_TYPE, "detail": {}})
+        )
+        (message,) = sqs.receive_message(QueueUrl=queue.url, MessageSystemAttributeNames=["All"])["Messages"]
+        response = deliver_batch(sender, sqs_event(message, queue.arn, REGION), None)  # type: ignore[arg-type]
+    assert response == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    (request,) = hook.received
+    assert json.loads(request.body)["type"] == NOTES_DETAIL_TYPE
+    (delivery,) = DeliveryRepository(database).of_job(job_id)
+    assert (delivery.detail_type, delivery.webhook_state) == (NOTES_DETAIL_TYPE, "delivered")
