@@ -25,7 +25,7 @@ from support.fake_data_api import CLUSTER_ARN, FakeDataApi
 from support.fake_openai import FakeTranscriptionServer
 from support.rehearsal.calls import CallLog
 from support.rehearsal.stack import DeployedStack, expand
-from support.rehearsal.tls import certificates
+from support.rehearsal.tls import Certificates, certificates
 from support.rehearsal.variants import PROFILE_REGIONS
 from support.rehearsal.world import MASTER_USER, Rehearsal, Variant, rehearse
 from support.virtual_clock import VirtualClock
@@ -35,12 +35,19 @@ RehearsalFactory = Callable[..., AbstractContextManager[Rehearsal]]
 
 
 @pytest.fixture(scope="session")
-def rehearsal_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
+def rehearsal_tls(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    """The run's own CA and its certificate for 127.0.0.1: every local TLS server of the rehearsal
+    (CloudFormation's response URL, the database, a webhook receiver) presents it."""
+    return certificates(tmp_path_factory.mktemp("rehearsal-tls"))
+
+
+@pytest.fixture(scope="session")
+def rehearsal_postgres(rehearsal_tls: Certificates) -> Iterator[LocalPostgres]:
     """The rehearsal's database server: the master user of the template, and TLS from the run's own
     CA (``rehearsal_ca``) for the functions that reach an existing database with ``verify-full``."""
     with LocalPostgres() as server:
         assert server.directory is not None
-        ca_file, cert_file, key_file = certificates(tmp_path_factory.mktemp("postgres-tls"))
+        _, cert_file, key_file = rehearsal_tls
         data = server.directory / "data"
         owner = data.stat()
         for source, name in ((cert_file, "server.crt"), (key_file, "server.key")):
@@ -56,14 +63,13 @@ def rehearsal_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loc
             cursor.execute("ALTER SYSTEM SET ssl = on")
             cursor.execute("SELECT pg_reload_conf()")
         admin.close()
-        server.ca_file = ca_file  # type: ignore[attr-defined]
         yield server
 
 
 @pytest.fixture
-def rehearsal_ca(rehearsal_postgres: LocalPostgres, monkeypatch: pytest.MonkeyPatch) -> None:
+def rehearsal_ca(rehearsal_tls: Certificates, monkeypatch: pytest.MonkeyPatch) -> None:
     """Functions verify the database against the RDS authorities they ship; here it is the run's CA."""
-    monkeypatch.setattr(secret, "rds_ca_bundle", lambda: str(rehearsal_postgres.ca_file))  # type: ignore[attr-defined]
+    monkeypatch.setattr(secret, "rds_ca_bundle", lambda: str(rehearsal_tls[0]))
 
 
 def _fresh_database(server: LocalPostgres) -> None:
@@ -123,6 +129,7 @@ def make_rehearsal(make_rehearsal_with: RehearsalFactory) -> RehearsalFactory:
 @pytest.fixture
 def make_rehearsal_with(
     rehearsal_postgres: LocalPostgres,
+    rehearsal_tls: Certificates,
     rehearsal_fake_api: FakeTranscriptionServer,
     clock: VirtualClock,
     call_log: CallLog,
@@ -171,6 +178,7 @@ def make_rehearsal_with(
                 clock=clock,
                 secrets=secrets,
                 profile_regions=PROFILE_REGIONS,
+                tls=rehearsal_tls,
             ) as rehearsal:
                 rehearsal.data_api = data_api
                 yield rehearsal

@@ -1,11 +1,14 @@
 """A stack with a webhook, rehearsed: the event the state machine puts for a finished job goes to the
-sender as its queue hands it over; the sender reads its secret, records the delivery and sets the
-retry's wait, every call judged against its role, and the job stays as it finished."""
+sender as its queue hands it over; the sender reads its secret, posts over verified TLS (or records
+the failure and sets the retry's wait), every call judged against its role, and the job stays as it
+finished."""
 
 from __future__ import annotations
 
 import base64
 import json
+
+from standardwebhooks.webhooks import Webhook
 
 from mediascribe.jobs import JobStatus
 from mediascribe.local.template import read_template
@@ -15,6 +18,7 @@ from support.paths import TEMPLATE
 from support.rehearsal.drive import api, finish, submit
 from support.rehearsal.stack import REGION
 from support.rehearsal.variants import webhook
+from support.webhook_receivers import receiver
 
 SECRET = "whsec_" + base64.b64encode(b"h" * 32).decode()
 # Nothing listens there: every attempt fails and is to be retried.
@@ -63,3 +67,30 @@ def test_an_undeliverable_webhook_is_recorded_and_retried_without_touching_the_j
         ("rds-data", "ExecuteStatement"),
         ("sqs", "ChangeMessageVisibility"),
     } <= sender
+
+
+def test_a_webhook_is_delivered_over_verified_tls_and_its_signature_verifies(
+    make_rehearsal, rehearsal_tls, call_log, tmp_path
+) -> None:
+    with receiver(tls=rehearsal_tls[1:]) as hook, make_rehearsal(webhook(hook.url, SECRET)) as rehearsal:
+        workflow = rehearsal.workflow
+        sqs = workflow.client("sqs")
+        queue_url = sqs.create_queue(QueueName="WebhookQueue")["QueueUrl"]
+        job_id = submit(rehearsal, make_text(tmp_path / "agenda.txt"), "agenda.txt")
+        assert finish(rehearsal, job_id).status == "SUCCEEDED"
+        (put,) = workflow.events.of_job(job_id)
+        body = {"detail-type": put["detail_type"], "source": put["source"], "time": "2026-12-08T03:00:00Z"}
+        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps({**body, "detail": put["detail"]}))
+        (message,) = sqs.receive_message(QueueUrl=queue_url, MessageSystemAttributeNames=["All"])["Messages"]
+        arn = rehearsal.stack.get_att("WebhookQueue", "Arn")
+        response, error = workflow.invoke("DeliverWebhookFunction", sqs_event(message, arn, REGION))
+        document = api(rehearsal, "GET", f"/jobs/{job_id}")[1]
+    assert error is None, response
+    assert response == {"batchItemFailures": []}
+    (delivery,) = document["deliveries"]
+    assert (delivery["webhook"]["state"], delivery["webhook"]["attempts"]) == ("delivered", 1)
+    (received,) = hook.received
+    payload = Webhook(SECRET).verify(received.body, received.headers)
+    assert payload["data"]["job_id"] == job_id
+    assert received.headers["webhook-id"] == put["detail"]["delivery_key"]
+    assert call_log.denied() == []

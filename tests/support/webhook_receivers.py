@@ -6,11 +6,13 @@ status codes) is what is tested. ``answers`` is consumed one per request; the la
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,11 @@ class Receiver:
 
 
 @contextmanager
-def receiver(answers: Sequence[Answer] = (Answer(),)) -> Iterator[Receiver]:
-    """A receiver at ``http://127.0.0.1:<port>/hook`` answering ``answers`` in turn."""
+def receiver(
+    answers: Sequence[Answer] = (Answer(),), *, tls: tuple[Path, Path] | None = None
+) -> Iterator[Receiver]:
+    """A receiver at ``http://127.0.0.1:<port>/hook`` answering ``answers`` in turn; with ``tls``
+    (certificate and key files), at ``https://``."""
     state = Receiver(url="", answers=list(answers))
 
     class Handler(BaseHTTPRequestHandler):
@@ -64,7 +69,13 @@ def receiver(answers: Sequence[Answer] = (Answer(),)) -> Iterator[Receiver]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    scheme = "http"
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    state.url = f"{scheme}://127.0.0.1:{server.server_address[1]}/hook"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

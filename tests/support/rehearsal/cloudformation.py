@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from support.rehearsal.stack import STACK_ID
-from support.rehearsal.tls import certificates
+from support.rehearsal.tls import Certificates, certificates
 
 
 @dataclass
@@ -67,10 +67,11 @@ def resource_request(
 
 
 @contextmanager
-def response_endpoint() -> Iterator[ResponseEndpoint]:
-    """Serve ``ResponseURL`` over verified HTTPS for the duration of the block."""
+def response_endpoint(tls: Certificates | None = None) -> Iterator[ResponseEndpoint]:
+    """Serve ``ResponseURL`` over verified HTTPS for the duration of the block, with ``tls`` (the run's
+    CA, certificate and key; a CA of its own when not given), whose CA the process trusts meanwhile."""
     with tempfile.TemporaryDirectory(prefix="cfn-response-") as directory:
-        ca_file, cert_file, key_file = certificates(Path(directory))
+        ca_file, cert_file, key_file = tls or certificates(Path(directory))
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert_file, key_file)
         endpoint = ResponseEndpoint(base_url="")

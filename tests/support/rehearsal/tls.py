@@ -15,8 +15,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+# The CA's certificate, a certificate for 127.0.0.1 that it signed, and that certificate's key.
+Certificates = tuple[Path, Path, Path]
 
-def certificates(directory: Path) -> tuple[Path, Path, Path]:
+
+def certificates(directory: Path) -> Certificates:
     """A CA and a certificate for 127.0.0.1 signed by it, as PEM files."""
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())

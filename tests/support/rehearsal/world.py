@@ -37,6 +37,7 @@ from support.paths import TEMPLATE
 from support.rehearsal.calls import CallLog, Judge, Role, judged_calls
 from support.rehearsal.cloudformation import ResponseEndpoint, resource_request, response_endpoint
 from support.rehearsal.stack import ACCOUNT, DeployedStack, expand
+from support.rehearsal.tls import Certificates
 from support.virtual_clock import VirtualClock
 
 MASTER_USER = "mediascribe_admin"
@@ -234,6 +235,7 @@ def rehearse(
     clock: VirtualClock,
     secrets: dict[str, str],
     profile_regions: Mapping[str, tuple[str, ...]],
+    tls: Certificates,
 ) -> Iterator[Rehearsal]:
     """The stack of ``variant`` on the local workflow, its schema created through the custom resource;
     ``secrets`` receives each secret's value by ARN as the stack's secrets are created."""
@@ -253,7 +255,7 @@ def rehearse(
         # Waits of the code under test and of the state machine's Retry pass on the shared clock.
         stack.enter_context(clock.installed(data_api_module))
         stack.enter_context(retry_waits_on(clock))
-        cloudformation = stack.enter_context(response_endpoint())
+        cloudformation = stack.enter_context(response_endpoint(tls))
         workflow = stack.enter_context(LocalWorkflow(TEMPLATE, options))
         judge = shape.judge(log)
         stack.enter_context(judged_calls(judge))
