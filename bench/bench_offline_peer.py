@@ -297,7 +297,10 @@ def main() -> None:
         + f"\n\n### One paragraph, repeated\n\nThe 24 sentences of `speech_factory.SENTENCES` in turn, "
         f"{repeated_lines[-1].end / 60:.1f} minutes, one round. Plain faster-whisper carries the text it "
         "decoded into the next window as the prompt (`condition_on_previous_text`); on a recording that "
-        "repeats itself that prompt holds the very words to come.\n\n" + table(repeated, REPEATED)
+        "repeats itself that prompt holds the very words to come.\n\n"
+        + table(repeated, REPEATED)
+        + "\n\nThe sentences come round every 24 lines, so the caption alignment can pair a line with the "
+        "same sentence elsewhere: on this file only the WER and the wall time are meaningful."
     )
     print(body)
     if not args.no_write:

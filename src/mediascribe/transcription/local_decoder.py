@@ -100,7 +100,12 @@ class DecoderProcess:
             self._ready()
 
     def spawn(self) -> None:
-        """Start the child without waiting: its model loads while the caller prepares the request."""
+        """Start the child without waiting: its model loads while the caller prepares the request.
+
+        A running child is left alone without taking the lock, which a request holds while it decodes.
+        """
+        if self._process is not None and self._process.poll() is None:
+            return
         with self._lock:
             self._spawned()
 
