@@ -86,7 +86,8 @@ def test_the_token_secret_is_granted_to_the_notes_function_alone(template: dict[
         }
     ]
     for function in functions(template):
-        if function != "WriteNotesFunction":
+        # Functions of other options (the webhook sender) do not exist in this stack to grant anything.
+        if function != "WriteNotesFunction" and stack.exists(function):
             assert TOKEN_ARN not in str(stack.properties(function).get("Policies")), function
     without = rendered(template)
     assert not [s for s in statements(without, "WriteNotesFunction") if s.get("Sid") == "ReadNotionToken"]

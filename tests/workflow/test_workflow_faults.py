@@ -94,6 +94,7 @@ def test_a_failed_map_is_reported_only_after_chunks_still_running_have_ended(
         assert workflow.invocations.in_flight == 0
         assert leftover_files(work_dir) == []
         chunk_invocations = workflow.invocations.of("TranscribeChunkFunction")
-    assert len(chunk_invocations) == fake_api.request_count > 1
+    # Every chunk invoked sent its speech (a chunk may send it in more than one piece).
+    assert fake_api.request_count >= len(chunk_invocations) > 1
     assert jobs.get(job_id).status is JobStatus.FAILED
     assert jobs.get_content(job_id) is None
