@@ -31,7 +31,8 @@ import random
 import tempfile
 from pathlib import Path
 
-from mediascribe.transcription.local_engine import LocalWhisperEngine, load_model, packaged_model
+from mediascribe.transcription.local_engine import LocalWhisperEngine
+from mediascribe.transcription.local_model import load_model, packaged_model
 from mediascribe.transcription.models import EngineResult, Segment
 from mediascribe.transcription.openai_engine import OpenAIEngine
 from mediascribe.transcription.runner import SpeechTiming, transcribe_chunk

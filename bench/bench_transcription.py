@@ -23,7 +23,8 @@ import jiwer
 
 from mediascribe.media.chunks import AudioChunk, chunk_name
 from mediascribe.transcription import transcribe_chunks
-from mediascribe.transcription.local_engine import LocalWhisperEngine, load_model, packaged_model
+from mediascribe.transcription.local_engine import LocalWhisperEngine
+from mediascribe.transcription.local_model import load_model, packaged_model
 from mediascribe.transcription.openai_engine import OpenAIEngine
 from results_file import write_section
 from support.fake_openai import FakeTranscriptionServer

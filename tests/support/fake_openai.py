@@ -170,7 +170,7 @@ def offline_transcription(data: bytes, filename: str) -> tuple[str, list[dict[st
     The hosted models hear silence and noise the same way, so a stand-in built on the real decoder
     is no kinder to a silent chunk than the service is.
     """
-    from mediascribe.transcription.local_engine import load_model, packaged_model
+    from mediascribe.transcription.local_model import load_model, packaged_model
 
     model = load_model(packaged_model()[0])
     suffix = "." + filename.rsplit(".", 1)[-1] if "." in filename else ""

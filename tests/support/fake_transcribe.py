@@ -425,7 +425,7 @@ _model_lock = threading.Lock()
 
 def whisper_recogniser(samples: np.ndarray, language: str | None, prompt: str | None) -> Transcription:
     """The offline faster-whisper model, with word timestamps, as the engine the stand-in imitates."""
-    from mediascribe.transcription.local_engine import load_model, packaged_model
+    from mediascribe.transcription.local_model import load_model, packaged_model
 
     model = load_model(packaged_model()[0])
     with _model_lock:

@@ -14,7 +14,8 @@ from mediascribe.config import Settings
 from mediascribe.ids import job_id_for_object
 from mediascribe.media.split import split_audio_file
 from mediascribe.transcription import assemble_transcript, create_engine, transcribe_chunks
-from mediascribe.transcription.local_engine import LocalWhisperEngine, load_model, packaged_model
+from mediascribe.transcription.local_engine import LocalWhisperEngine
+from mediascribe.transcription.local_model import load_model, packaged_model
 from mediascribe.transcription.runner import SpeechTiming, transcribe_chunk
 from mediascribe.workspace import job_workspace
 from support.caption_timing import caption_timing

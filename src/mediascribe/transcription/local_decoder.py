@@ -188,7 +188,7 @@ def main(argv: Sequence[str]) -> int:
 def _pipeline(model_path: Path, compute_type: str, threads: int) -> BatchedInferencePipeline:
     from faster_whisper import BatchedInferencePipeline
 
-    from mediascribe.transcription.local_engine import load_model
+    from mediascribe.transcription.local_model import load_model
 
     return BatchedInferencePipeline(load_model(model_path, compute_type, threads))
 

