@@ -33,6 +33,8 @@ ISOLATED_VARIABLES = (
     "DATABASE_PORT",
     "DATABASE_NAME",
     "OPENAI_API_KEY_SECRET",
+    # A local run reads the Notion token from NOTION_TOKEN; a deployment's secret is not in its moto.
+    "NOTION_TOKEN_SECRET",
     "FFMPEG_BINARY",
     "FFPROBE_BINARY",
     # Webhooks go out only when the run asks for them (--webhook), never from a variable of the shell.
