@@ -131,7 +131,8 @@ OPENAI_MODELS: dict[str, ModelSpec] = {
     )
 }
 
-# The offline faster-whisper engine: any length, segment times from the decoder, an initial prompt.
+# The offline faster-whisper engine: any length, text decoded without timestamps and timed over the
+# chunk's speech regions (as for the text-only models), an initial prompt.
 LOCAL_MODEL = ModelSpec(
     engine="local",
     name="faster-whisper",

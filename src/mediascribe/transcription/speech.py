@@ -9,7 +9,8 @@ digital silence and steady hiss, rain or air conditioning are not speech, even w
 pauses inside speech are bridged and clicks too short to be a syllable are dropped.
 
 Harmonic sounds that are not speech (a tone, hum, music) count as speech: they are sent to the
-engine, which finds no words in them (the offline engine also runs Silero VAD).
+engine, which finds no words in them (the offline decoder also drops windows Whisper's own no-speech
+rule counts as silent).
 """
 
 from __future__ import annotations
